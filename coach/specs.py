@@ -1,0 +1,205 @@
+"""Problem specs: the YAML models, the loader, and id/alias/typo resolution."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from coach.errors import CoachError
+from coach.paths import bank_dir
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Interface(_Strict):
+    """What the candidate's file must define."""
+
+    class_name: str | None = Field(default=None, alias="class")
+    constructor: dict[str, Any] = Field(default_factory=dict)
+    methods: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, str] = Field(default_factory=dict)
+    functions: dict[str, str] = Field(default_factory=dict)
+
+
+class Step(_Strict):
+    """One step of a visible example: make the object, call it, or read an attribute."""
+
+    new: dict[str, Any] | None = None
+    call: str | None = None
+    function: str | None = None
+    get: str | None = None
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    expect: Any = None
+    tol: float = 1e-6
+    shape: list[int] | None = None
+    finite: bool = False
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Step:
+        actions = [a for a in (self.new, self.call, self.function, self.get) if a is not None]
+        if len(actions) != 1:
+            raise ValueError("a step needs exactly one of new, call, function, get")
+        return self
+
+
+class Example(_Strict):
+    title: str
+    steps: list[Step]
+
+
+class ProbeSpec(_Strict):
+    id: str
+    points: int = Field(ge=0, le=100)
+    mistake: str
+    title: str
+
+
+class FollowUp(_Strict):
+    question: str
+    choices: list[str] = Field(min_length=2)
+    answer: int = Field(ge=0)
+    explanation: str
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> FollowUp:
+        if self.answer >= len(self.choices):
+            raise ValueError(f"answer {self.answer} is not one of the {len(self.choices)} choices")
+        return self
+
+
+class ProblemSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    aliases: list[str] = Field(default_factory=list)
+    title: str
+    difficulty: Literal["easy", "medium", "hard"]
+    minutes: int = Field(gt=0)
+    frequency: int = Field(ge=1, description="interview-frequency rank, 1 = asked most")
+    statement: str
+    interface: Interface
+    starter: str
+    hints: list[str] = Field(min_length=1)
+    examples: list[Example] = Field(default_factory=list)
+    probes: list[ProbeSpec] = Field(min_length=1)
+    followups: list[FollowUp] = Field(default_factory=list)
+
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _points_sum_to_100(self) -> ProblemSpec:
+        total = sum(p.points for p in self.probes)
+        if total != 100:
+            raise ValueError(f"probe points sum to {total}, not 100")
+        ids = [p.id for p in self.probes]
+        if len(ids) != len(set(ids)):
+            raise ValueError("probe ids repeat")
+        return self
+
+    @cached_property
+    def reference_solution(self) -> Path:
+        """The reference solution beside the problems folder this spec came from."""
+        folder = self.source.parent.parent if self.source else bank_dir()
+        return folder / "reference_solutions" / f"{self.id}.py"
+
+    def probe(self, probe_id: str) -> ProbeSpec:
+        return next(p for p in self.probes if p.id == probe_id)
+
+
+def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location."""
+    import yaml
+
+    node, line = root, None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                match = next((k for k, v in node.value if k.value == key), None)
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_spec(path: Path) -> ProblemSpec:
+    """Parse and validate one spec; any fault is a CoachError naming file, line and field."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise CoachError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise CoachError(f"{where}: invalid YAML: {exc.problem}") from None
+    if not isinstance(data, dict):
+        raise CoachError(f"{path}:1: a problem spec must be a mapping of fields")
+    try:
+        spec = ProblemSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field_name = ".".join(str(part) for part in loc) or "(top level)"
+        line = _line_of(yaml.compose(text), loc) or 1
+        raise CoachError(f"{path}:{line}: {field_name}: {err['msg']}") from None
+    spec.source = path
+    return spec
+
+
+def problem_dirs(extra: str | Path | None = None) -> list[Path]:
+    """The built-in problems folder, then `--problems DIR` or `$COACH_PROBLEMS`."""
+    dirs = [bank_dir() / "problems"]
+    extra = extra or os.environ.get("COACH_PROBLEMS")
+    if extra:
+        extra_dir = Path(extra)
+        if not extra_dir.is_dir():
+            raise CoachError(f"problems folder not found: {extra_dir}")
+        dirs.append(extra_dir)
+    return dirs
+
+
+class Bank:
+    """All the problems coach knows, by id, with aliases."""
+
+    def __init__(self, specs: list[ProblemSpec]) -> None:
+        self.specs = {s.id: s for s in sorted(specs, key=lambda s: s.frequency)}
+        self.names: dict[str, str] = {}
+        for spec in self.specs.values():
+            for name in (spec.id, *spec.aliases):
+                self.names[name.lower()] = spec.id
+
+    @classmethod
+    def load(cls, extra: str | Path | None = None) -> Bank:
+        specs = [load_spec(p) for d in problem_dirs(extra) for p in sorted(d.glob("*.yaml"))]
+        return cls(specs)
+
+    def resolve(self, name: str) -> ProblemSpec:
+        """The spec for an id or alias; a typo gets a "did you mean"."""
+        key = name.strip().lower().replace("-", "_")
+        found = self.names.get(name.strip().lower()) or self.names.get(key)
+        if found:
+            return self.specs[found]
+        close = difflib.get_close_matches(name.lower(), list(self.names), n=1, cutoff=0.6)
+        hint = f" (did you mean '{self.names[close[0]]}'?)" if close else ""
+        known = ", ".join(self.specs)
+        raise CoachError(f"unknown problem '{name}'{hint}; known problems: {known}")
+
+    def lookup(self, name: str) -> ProblemSpec | None:
+        try:
+            return self.resolve(name)
+        except CoachError:
+            return None
