@@ -42,6 +42,7 @@ class ProbeResult:
     message: str = ""
     duration_s: float = 0.0
     title: str = ""
+    cause: str | None = None  # the error behind an "error" status, to group equal ones
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class GradeReport:
     time_limit_s: float | None = None  # the problem's interview budget, for "time used"
     time_used_s: float | None = None  # the candidate's session time, when graded in a session
     error: str | None = None  # why nothing could be imported, with the line, if so
+    notes: list[str] = field(default_factory=list)  # conventions the grader adapted to
 
     def to_json(self) -> dict[str, Any]:
         return {

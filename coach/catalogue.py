@@ -1,0 +1,948 @@
+"""The mistake catalogue: every mistake a probe can cite, with why it happens and the fix.
+
+The ids are the contract of DESIGN §4 and appear in reports (`mistake` of a probe result).
+This module imports nothing heavy at module level; `rich` is imported inside the renderers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from coach.errors import CoachError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+PROBLEM_IDS: tuple[str, ...] = (
+    "logistic_regression",
+    "linear_regression",
+    "softmax_regression",
+    "kmeans",
+    "knn",
+    "decision_tree",
+    "neural_network",
+    "pca",
+    "adam",
+    "numerics",
+)
+
+_ALL = PROBLEM_IDS
+_GD = ("logistic_regression", "linear_regression", "softmax_regression", "neural_network")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One catalogue entry: a classic implementation mistake and how to avoid it."""
+
+    id: str
+    title: str
+    why: str
+    detection: str
+    bad: str
+    good: str
+    fix: str
+    bites: tuple[str, ...]
+
+
+_ENTRIES: tuple[Mistake, ...] = (
+    Mistake(
+        id="log-of-zero",
+        title="Taking the log of a probability that can be exactly 0",
+        why=(
+            "In float64 a sigmoid output rounds to exactly 1.0 once the logit passes about 37, "
+            "so log(1 - p) is log(0); softmax probabilities underflow to exactly 0.0 once logits "
+            "differ by about 745. Both happen quickly on separable data. log(0) is -inf and "
+            "0 * log(0) is nan, which ruins the loss and everything computed from it."
+        ),
+        detection=(
+            "The grader sets the weights so that the model returns a probability of exactly 1.0 "
+            "for a sample labelled 0 (and 0.0 for one labelled 1) and calls loss(X, y); an "
+            "unclipped log gives inf or nan instead of a large finite number. For entropy it "
+            "passes labels where one class has no members."
+        ),
+        bad=("p = sigmoid(X @ w + b)\nloss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))"),
+        good=(
+            "p = np.clip(sigmoid(X @ w + b), 1e-15, 1 - 1e-15)\n"
+            "loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))"
+        ),
+        fix=(
+            "Clip probabilities into [1e-15, 1 - 1e-15] before every log (or compute the loss "
+            "from logits with a stable log-sigmoid / log-softmax); in entropy, drop zero counts."
+        ),
+        bites=(
+            "logistic_regression",
+            "softmax_regression",
+            "neural_network",
+            "decision_tree",
+            "numerics",
+        ),
+    ),
+    Mistake(
+        id="unstable-softmax",
+        title="Softmax or logsumexp without subtracting the maximum",
+        why=(
+            "exp overflows float64 above about 709, so exp(1000) is inf and inf / inf is nan. "
+            "Softmax does not change when a constant is subtracted from every logit of a row, "
+            "so shifting by the row maximum costs nothing and keeps every exponent <= 0."
+        ),
+        detection=(
+            "The grader feeds logits of +1000 and -1000 (through softmax, log_softmax, "
+            "logsumexp or predict_proba with large weights) and fails the probe on any inf, nan "
+            "or overflow warning in the result."
+        ),
+        bad=("e = np.exp(z)\np = e / e.sum(axis=1, keepdims=True)"),
+        good=(
+            "z = z - z.max(axis=1, keepdims=True)  # every exponent <= 0\n"
+            "e = np.exp(z)\n"
+            "p = e / e.sum(axis=1, keepdims=True)"
+        ),
+        fix=(
+            "Subtract the row maximum (keepdims=True) from the logits before exp; for "
+            "logsumexp add the maximum back after the log: m + log(sum(exp(z - m)))."
+        ),
+        bites=("softmax_regression", "neural_network", "numerics"),
+    ),
+    Mistake(
+        id="exp-overflow",
+        title="exp overflow in sigmoid and related formulas",
+        why=(
+            "1 / (1 + np.exp(-z)) computes exp(1000) for z = -1000: the result happens to be 0, "
+            "but NumPy emits an overflow warning and inf appears in intermediates. A common "
+            "'fix', np.where(z >= 0, 1/(1+np.exp(-z)), np.exp(z)/(1+np.exp(z))), still "
+            "overflows: np.where evaluates both branches on the whole array before choosing."
+        ),
+        detection=(
+            "The grader calls sigmoid / predict_proba on logits of +1000 and -1000 with "
+            "warnings turned into errors; any overflow warning, inf or nan fails the probe."
+        ),
+        bad=(
+            "def sigmoid(z):\n"
+            "    # both branches run on every z, so np.exp still overflows\n"
+            "    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))"
+        ),
+        good=(
+            "def sigmoid(z):\n"
+            "    e = np.exp(-np.abs(z))  # exponent <= 0: never overflows\n"
+            "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"
+        ),
+        fix=(
+            "Only ever exponentiate non-positive numbers: use e = exp(-|z|) and pick the branch "
+            "with np.where, or clip z to [-500, 500] before exp."
+        ),
+        bites=("logistic_regression", "neural_network", "numerics"),
+    ),
+    Mistake(
+        id="unscaled-features",
+        title="Gradient descent on features of very different scales",
+        why=(
+            "With one feature in the thousands and another near 1, the loss surface is a long "
+            "narrow valley: a learning rate small enough for the large feature barely moves the "
+            "small one, and one large enough for the small feature diverges. Scaling internally "
+            "without mapping the weights back to raw units is the second half of this mistake."
+        ),
+        detection=(
+            "The grader fits on data whose columns differ in scale by orders of magnitude and "
+            "compares predictions (and, for linear regression, the weights in the raw features' "
+            "units) with the reference; an unscaled fit diverges to inf/nan or stops far away."
+        ),
+        bad=(
+            "for _ in range(self.n_iterations):  # X[:, 0] ~ 1, X[:, 1] ~ 10_000\n"
+            "    w -= lr * X.T @ (X @ w + b - y) / n\n"
+            "    b -= lr * np.mean(X @ w + b - y)"
+        ),
+        good=(
+            "mu, sd = X.mean(axis=0), X.std(axis=0)\n"
+            "sd = np.where(sd > 0, sd, 1.0)\n"
+            "Xs = (X - mu) / sd  # run gradient descent on Xs to get ws, bs\n"
+            "w = ws / sd\n"
+            "b = bs - mu @ w  # same predictions, raw-feature units"
+        ),
+        fix=(
+            "Standardise features inside fit (store mean and std, guard std == 0), train on the "
+            "scaled data, then convert the weights back: w = ws / sd, b = bs - mean @ w."
+        ),
+        bites=(
+            "linear_regression",
+            "logistic_regression",
+            "softmax_regression",
+            "neural_network",
+        ),
+    ),
+    Mistake(
+        id="wrong-axis",
+        title="Reducing along the wrong axis",
+        why=(
+            "For X of shape (n_samples, n_features), per-feature statistics use axis=0 and "
+            "per-sample ones use axis=1. When the array happens to be square the wrong axis "
+            "gives a result of the right shape, so nothing raises and the numbers are wrong."
+        ),
+        detection=(
+            "The grader uses square inputs (n_samples equal to n_features, or to the number of "
+            "classes) where a wrong axis runs silently, and compares the output with the "
+            "reference; e.g. softmax rows must each sum to 1."
+        ),
+        bad=(
+            "p = e / e.sum(axis=0)  # normalises columns, not rows\n"
+            "mu = X.mean(axis=1)  # one mean per sample"
+        ),
+        good=(
+            "p = e / e.sum(axis=1, keepdims=True)  # each row sums to 1\n"
+            "mu = X.mean(axis=0)  # one mean per feature"
+        ),
+        fix=(
+            "Reduce over samples with axis=0 and over classes/features of one sample with "
+            "axis=1 (or the axis argument you were given); use keepdims=True when you divide."
+        ),
+        bites=(
+            "softmax_regression",
+            "neural_network",
+            "kmeans",
+            "knn",
+            "pca",
+            "numerics",
+        ),
+    ),
+    Mistake(
+        id="uncentered-pca",
+        title="PCA without centering the data",
+        why=(
+            "Principal components are eigenvectors of the covariance matrix, which is defined "
+            "about the mean. X.T @ X of uncentered data is dominated by the mean itself, so the "
+            "first 'component' points at the data's centre instead of along its spread. "
+            "transform and inverse_transform must subtract and add the same stored mean."
+        ),
+        detection=(
+            "The grader runs PCA on data centred far from the origin and compares components "
+            "(up to sign), explained_variance and transform(X) with the reference."
+        ),
+        bad=("cov = X.T @ X / (n - 1)  # not centred\nvals, vecs = np.linalg.eigh(cov)"),
+        good=(
+            "self.mean = X.mean(axis=0)\n"
+            "Xc = X - self.mean\n"
+            "cov = Xc.T @ Xc / (n - 1)\n"
+            "vals, vecs = np.linalg.eigh(cov)"
+        ),
+        fix=(
+            "Store self.mean = X.mean(axis=0) in fit, build the covariance from X - mean, and "
+            "subtract the same mean in transform (add it back in inverse_transform)."
+        ),
+        bites=("pca",),
+    ),
+    Mistake(
+        id="variance-ddof",
+        title="Dividing by n where n - 1 is expected (or the other way round)",
+        why=(
+            "Sample variance divides by n - 1, population variance by n. NumPy mixes both: "
+            "np.var and np.std default to ddof=0 (n) while np.cov defaults to n - 1. PCA's "
+            "explained variance is the sample variance along each component; standardising "
+            "features conventionally uses the population std."
+        ),
+        detection=(
+            "The grader uses a small n, where the factor n / (n - 1) is visible, and compares "
+            "explained_variance (n - 1) and standardize (ddof=0) with the reference."
+        ),
+        bad=(
+            "cov = Xc.T @ Xc / (n - 1)\n"
+            "explained_variance = np.var(Xc @ vecs, axis=0)  # divides by n"
+        ),
+        good=(
+            "cov = Xc.T @ Xc / (n - 1)\n"
+            "explained_variance = np.var(Xc @ vecs, axis=0, ddof=1)  # matches cov"
+        ),
+        fix=(
+            "Use n - 1 (ddof=1) for PCA's covariance and explained variance, consistently; use "
+            "ddof=0 (np.std's default) when standardising features."
+        ),
+        bites=("pca", "numerics"),
+    ),
+    Mistake(
+        id="regularized-bias",
+        title="Putting the L2 penalty on the bias",
+        why=(
+            "The penalty exists to shrink the weights that multiply features. The bias only "
+            "shifts the output; penalising it pulls predictions towards zero for no benefit, and "
+            "it is easy to do by accident when w and b are stacked into one vector."
+        ),
+        detection=(
+            "With alpha > 0, the grader calls gradients(X, y) and checks that the bias gradient "
+            "equals the unpenalised one (mean residual), while the weight gradient carries the "
+            "penalty; it also compares the fitted bias with the reference."
+        ),
+        bad=("dw = X.T @ (p - y) / n + alpha * w\ndb = np.mean(p - y) + alpha * b"),
+        good=("dw = X.T @ (p - y) / n + alpha * w\ndb = np.mean(p - y)  # no penalty on b"),
+        fix=(
+            "Penalise only the weights: the regulariser is alpha * sum(w**2) (or alpha/2 * ...) "
+            "and the bias gradient has no alpha term."
+        ),
+        bites=("logistic_regression", "linear_regression", "softmax_regression"),
+    ),
+    Mistake(
+        id="gradient-sign",
+        title="Wrong sign in the gradient or the update",
+        why=(
+            "Training minimises the loss, so parameters move against the gradient: "
+            "w -= lr * grad. Writing w += lr * grad, or computing the gradient as X.T @ (y - p) "
+            "instead of X.T @ (p - y), climbs the loss instead (one sign flip per place, and two "
+            "flips cancel, which hides the bug in one function and not the other)."
+        ),
+        detection=(
+            "gradient_check finds gradients(X, y) pointing opposite to central finite "
+            "differences of the candidate's own loss, or loss_monotonic sees the full-batch "
+            "loss history rise steadily."
+        ),
+        bad=("grad = X.T @ (y - p) / n  # sign flipped\nw -= lr * grad"),
+        good=("grad = X.T @ (p - y) / n  # d loss / d w\nw -= lr * grad"),
+        fix=(
+            "Compute the gradient of the loss as X.T @ (p - y) / n and subtract it: "
+            "w -= learning_rate * grad."
+        ),
+        bites=(
+            "logistic_regression",
+            "linear_regression",
+            "softmax_regression",
+            "neural_network",
+            "adam",
+        ),
+    ),
+    Mistake(
+        id="wrong-gradient",
+        title="Analytic gradient does not match the loss",
+        why=(
+            "Hand-derived gradients drift from the loss they belong to: the regulariser's term "
+            "is forgotten, a factor of 2 or 1/n is dropped, a transpose is misplaced, or the "
+            "ReLU derivative uses the activation instead of the pre-activation."
+        ),
+        detection=(
+            "gradient_check perturbs sampled parameter entries by a small epsilon, takes "
+            "central finite differences of the candidate's own loss(X, y), and compares them "
+            "with gradients(X, y); a relative error above 1e-5 fails."
+        ),
+        bad=(
+            "loss = bce(y, p) + alpha * np.sum(w**2)\n"
+            "dw = X.T @ (p - y) / n  # regulariser's term missing"
+        ),
+        good=("loss = bce(y, p) + alpha * np.sum(w**2)\ndw = X.T @ (p - y) / n + 2 * alpha * w"),
+        fix=(
+            "Differentiate every term of the loss you return, including the penalty and the "
+            "1/n, and verify with central differences: (L(w + eps) - L(w - eps)) / (2 * eps)."
+        ),
+        bites=(
+            "logistic_regression",
+            "linear_regression",
+            "softmax_regression",
+            "neural_network",
+        ),
+    ),
+    Mistake(
+        id="empty-cluster",
+        title="K-means update on a cluster with no points",
+        why=(
+            "A centroid can lose all its points (bad initialisation, duplicates, an outlier "
+            "seed). The mean of an empty slice is nan with a warning, and a nan centroid is "
+            "never closest to anything, so the cluster stays dead and the nan spreads to inertia."
+        ),
+        detection=(
+            "The grader fits on data with duplicate points and a seed that leaves a cluster "
+            "empty, then checks that centroids and inertia are finite and that k clusters are "
+            "still in use."
+        ),
+        bad=("for j in range(k):\n    centroids[j] = X[labels == j].mean(axis=0)"),
+        good=(
+            "for j in range(k):\n"
+            "    members = X[labels == j]\n"
+            "    if len(members):\n"
+            "        centroids[j] = members.mean(axis=0)\n"
+            "    else:  # re-seed at the point farthest from its centroid (d2: n x k)\n"
+            "        centroids[j] = X[np.argmax(d2.min(axis=1))]"
+        ),
+        fix=(
+            "Check the member count before averaging; re-seed an empty cluster at the point "
+            "farthest from its centroid (or a random point), or keep its previous centroid."
+        ),
+        bites=("kmeans",),
+    ),
+    Mistake(
+        id="input-mutation",
+        title="Modifying the caller's arrays",
+        why=(
+            "In-place operators (-=, /=, [...] =) on a parameter write into the caller's "
+            "array. np.asarray(X) returns the same object when X is already an array, so it "
+            "does not protect you either. The caller's data silently changes between calls."
+        ),
+        detection=(
+            "The grader keeps copies of every array it passes (X, y, params, grads) and "
+            "compares the originals with them after each call."
+        ),
+        bad=(
+            "def fit(self, X, y):\n"
+            "    X -= X.mean(axis=0)  # writes into the caller's X\n"
+            "    X /= X.std(axis=0)"
+        ),
+        good=(
+            "def fit(self, X, y):\n"
+            "    X = np.array(X, dtype=float)  # a private copy\n"
+            "    X = (X - X.mean(axis=0)) / X.std(axis=0)"
+        ),
+        fix=(
+            "Never use in-place operators on arguments: write X = X - mean, or copy first with "
+            "np.array(X, dtype=float); Adam's step must return new arrays."
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="division-by-zero",
+        title="Dividing by a quantity that can be zero",
+        why=(
+            "A constant column has zero standard deviation, an empty cluster has zero members, "
+            "an all-zero vector has zero norm and an empty child node has zero samples. x / 0 "
+            "is inf and 0 / 0 is nan, and both propagate silently."
+        ),
+        detection=(
+            "The grader includes zero-variance columns and empty clusters or splits, and checks "
+            "that every output is finite (a constant column standardises to 0)."
+        ),
+        bad=("X_std = (X - X.mean(axis=0)) / X.std(axis=0)  # nan for a constant column"),
+        good=("sd = X.std(axis=0)\nX_std = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)"),
+        fix=(
+            "Guard every denominator that data can make zero: replace zeros with 1 "
+            "(np.where(sd > 0, sd, 1.0)) or add a small epsilon such as 1e-8."
+        ),
+        bites=(
+            "numerics",
+            "kmeans",
+            "linear_regression",
+            "logistic_regression",
+            "decision_tree",
+            "pca",
+            "adam",
+        ),
+    ),
+    Mistake(
+        id="negative-sqrt",
+        title="Square root of a tiny negative squared distance",
+        why=(
+            "The fast distance formula |x|^2 + |y|^2 - 2 x.y suffers cancellation: for "
+            "identical or very close points it can come out as -1e-13 instead of 0, and "
+            "np.sqrt of a negative number is nan."
+        ),
+        detection=(
+            "The grader passes duplicate points (and points with large coordinates) to "
+            "pairwise_distances / predict and checks the distances are 0, not nan."
+        ),
+        bad=(
+            "d2 = (X**2).sum(1)[:, None] + (Y**2).sum(1) - 2 * X @ Y.T\n"
+            "d = np.sqrt(d2)  # nan where d2 rounded below 0"
+        ),
+        good=(
+            "d2 = (X**2).sum(1)[:, None] + (Y**2).sum(1) - 2 * X @ Y.T\n"
+            "d = np.sqrt(np.maximum(d2, 0.0))"
+        ),
+        fix="Clamp squared distances at zero before the root: np.sqrt(np.maximum(d2, 0.0)).",
+        bites=("knn", "kmeans", "numerics"),
+    ),
+    Mistake(
+        id="matrix-inversion",
+        title="Inverting a singular or ill-conditioned matrix",
+        why=(
+            "The normal equation w = inv(X.T X) X.T y needs X.T X to be invertible. With "
+            "perfectly correlated (duplicated) features it is singular: np.linalg.inv raises or, "
+            "after rounding, returns huge meaningless numbers. Explicit inversion is also "
+            "slower and less accurate than solving."
+        ),
+        detection=(
+            "The grader fits method='normal' on data with a duplicated feature and checks that "
+            "the predictions are finite and match the reference's minimum-norm least squares."
+        ),
+        bad=("Xb = np.c_[X, np.ones(len(X))]\ntheta = np.linalg.inv(Xb.T @ Xb) @ Xb.T @ y"),
+        good=(
+            "Xb = np.c_[X, np.ones(len(X))]\n"
+            "theta = np.linalg.lstsq(Xb, y, rcond=None)[0]\n"
+            "w, b = theta[:-1], theta[-1]"
+        ),
+        fix=(
+            "Do not call np.linalg.inv: use np.linalg.lstsq (or pinv), or np.linalg.solve on "
+            "X.T X + alpha * I when a ridge penalty is in play."
+        ),
+        bites=("linear_regression",),
+    ),
+    Mistake(
+        id="vanishing-gradients",
+        title="Gradients that shrink to nothing in early layers",
+        why=(
+            "Each layer multiplies the backward signal by its activation's derivative and its "
+            "weights. Sigmoid's derivative is at most 0.25 and nearly 0 when saturated, and "
+            "tiny initial weights shrink it further, so the first layers stop learning."
+        ),
+        detection=(
+            "The grader trains the network on a small non-linear task (XOR) and inspects "
+            "gradients(X, y): first-layer gradients that are vanishingly small compared with "
+            "the last layer's, or a loss that stalls, fail."
+        ),
+        bad=(
+            "W1 = rng.normal(0, 0.001, (d_in, d_hidden))  # tiny weights\n"
+            "h = 1 / (1 + np.exp(-(X @ W1 + b1)))  # sigmoid hidden layer"
+        ),
+        good=(
+            "W1 = rng.normal(0, np.sqrt(2 / d_in), (d_in, d_hidden))  # He init\n"
+            "z1 = X @ W1 + b1\n"
+            "h = np.maximum(z1, 0)  # ReLU, derivative (z1 > 0)"
+        ),
+        fix=(
+            "Use ReLU in hidden layers with He initialisation (std sqrt(2 / fan_in)), as the "
+            "problem asks; keep sigmoid/softmax for the output only."
+        ),
+        bites=("neural_network",),
+    ),
+    Mistake(
+        id="exploding-gradients",
+        title="Gradients or parameters that blow up to inf or nan",
+        why=(
+            "A learning rate too large for the data's scale, large initial weights or deep "
+            "products of large Jacobians make each update overshoot more than the last, until "
+            "the weights overflow and the loss becomes inf or nan."
+        ),
+        detection=(
+            "The grader trains with the given learning rate and checks that loss_history, the "
+            "weights and predictions stay finite."
+        ),
+        bad=(
+            "W1 = rng.normal(0, 10, (d_in, d_hidden))  # far too large\n"
+            "W1 -= lr * dW1  # no guard on the step"
+        ),
+        good=(
+            "W1 = rng.normal(0, np.sqrt(2 / d_in), (d_in, d_hidden))\n"
+            "norm = np.linalg.norm(dW1)\n"
+            "dW1 = dW1 * min(1.0, 5.0 / (norm + 1e-12))  # clip by norm\n"
+            "W1 -= lr * dW1"
+        ),
+        fix=(
+            "Initialise weights with std sqrt(2 / fan_in), scale the features, and clip "
+            "gradients (by value with np.clip or by norm) before the update."
+        ),
+        bites=("neural_network", "linear_regression", "logistic_regression", "softmax_regression"),
+    ),
+    Mistake(
+        id="bad-initialization",
+        title="Initialising parameters badly",
+        why=(
+            "All-zero weights make every hidden unit compute the same thing and receive the "
+            "same gradient, so they never become different (and with ReLU, zero weights give "
+            "zero gradients everywhere). Huge weights saturate; ignoring random_state makes runs "
+            "unrepeatable. In k-means, centroids that start identical or away from the data "
+            "collapse into fewer clusters."
+        ),
+        detection=(
+            "The grader checks that the network learns XOR and that its hidden units differ "
+            "after fit; for k-means that well-separated blobs give k distinct centroids and "
+            "that the same random_state gives the same result."
+        ),
+        bad=(
+            "W1 = np.zeros((d_in, d_hidden))  # every hidden unit identical\n"
+            "centroids = np.zeros((k, X.shape[1]))"
+        ),
+        good=(
+            "rng = np.random.default_rng(self.random_state)\n"
+            "W1 = rng.normal(0, np.sqrt(2 / d_in), (d_in, d_hidden))\n"
+            "centroids = X[rng.choice(len(X), k, replace=False)]"
+        ),
+        fix=(
+            "Draw weights at random with std sqrt(2 / fan_in) from a generator seeded with "
+            "random_state (biases may be zero); seed k-means with k distinct data points "
+            "(or k-means++)."
+        ),
+        bites=("neural_network", "kmeans"),
+    ),
+    Mistake(
+        id="cannot-overfit",
+        title="Cannot fit a handful of training points",
+        why=(
+            "A correct model with enough iterations fits 4-6 easy points perfectly. When it "
+            "cannot, something basic is broken: predictions threshold the logit at 0.5 instead "
+            "of the probability, labels are off by one, the bias is never updated, or k=1 "
+            "neighbours does not return the point itself."
+        ),
+        detection=(
+            "overfit_tiny fits 4-6 points (the four points at +-1 on each axis for logistic "
+            "regression, XOR for the network, k=1 for neighbours) and requires perfect training "
+            "accuracy."
+        ),
+        bad=("def predict(self, X):\n    return (X @ self.w + self.b >= 0.5).astype(int)  # logit"),
+        good=(
+            "def predict(self, X):\n"
+            "    return (self.predict_proba(X) >= 0.5).astype(int)  # probability"
+        ),
+        fix=(
+            "Threshold the probability (or the logit at 0, not 0.5), update the bias, and "
+            "check you can reach 100% accuracy on four points before anything else."
+        ),
+        bites=(
+            "logistic_regression",
+            "linear_regression",
+            "softmax_regression",
+            "knn",
+            "decision_tree",
+            "neural_network",
+        ),
+    ),
+    Mistake(
+        id="wrong-solution",
+        title="Result disagrees with the reference",
+        why=(
+            "The code runs and looks plausible but converges to the wrong place: it stops on a "
+            "loose tolerance long before convergence, uses a different loss or formula, breaks "
+            "ties differently from the stated rule, or returns the wrong attribute."
+        ),
+        detection=(
+            "known_solution and matches_reference compare outputs on hidden data with the "
+            "reference solution's (and with a known answer, e.g. y = 3x + 2 gives weight 3 and "
+            "bias 2 within 0.01) within a stated tolerance."
+        ),
+        bad=(
+            "for _ in range(self.n_iterations):\n"
+            "    loss = self._step(X, y)\n"
+            "    if abs(prev - loss) < 1e-2:  # stops long before convergence\n"
+            "        break\n"
+            "    prev = loss"
+        ),
+        good=(
+            "for _ in range(self.n_iterations):\n"
+            "    loss = self._step(X, y)\n"
+            "    if abs(prev - loss) < 1e-10 * max(1.0, abs(prev)):  # tight, relative\n"
+            "        break\n"
+            "    prev = loss"
+        ),
+        fix=(
+            "Use a tight relative tolerance (or run all n_iterations), follow the stated "
+            "formulas and tie rules exactly, and test against a known answer such as y = 3x + 2."
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="loss-not-decreasing",
+        title="Full-batch loss history rises or oscillates",
+        why=(
+            "Full-batch gradient descent with a small enough step never increases the loss. A "
+            "history that goes up means the step is too large, momentum overshoots, or what was "
+            "recorded was a noisy mini-batch loss rather than the loss on all of X."
+        ),
+        detection=(
+            "loss_monotonic fits on full-batch data and requires every loss_history entry to be "
+            "no larger than the previous one (up to 1e-10); a steady rise cites gradient-sign "
+            "instead."
+        ),
+        bad=(
+            "idx = rng.choice(n, 32)  # mini-batch\n"
+            "self._step(X[idx], y[idx])\n"
+            "self.loss_history.append(self.loss(X[idx], y[idx]))  # noisy"
+        ),
+        good=(
+            "dw, db = self.gradients(X, y)  # full batch\n"
+            "self.weights -= self.learning_rate * dw\n"
+            "self.bias -= self.learning_rate * db\n"
+            "self.loss_history.append(self.loss(X, y))"
+        ),
+        fix=(
+            "Use plain full-batch gradient descent with the given learning rate, no momentum, "
+            "and record loss(X, y) on the whole training set after each step."
+        ),
+        bites=_GD,
+    ),
+    Mistake(
+        id="edge-case",
+        title="Breaks on an edge case",
+        why=(
+            "Code written for the typical case fails on one sample, one feature, all labels "
+            "equal, k equal to n or extreme magnitudes: np.squeeze turns a one-sample answer "
+            "into a 0-d scalar, 1-D X is taken as one sample, or classes from np.unique(y) "
+            "collapse to one when all labels agree."
+        ),
+        detection=(
+            "The grader fits and predicts on one sample, one feature, identical labels, k == n "
+            "and values near 1e6 / 1e-6, and checks output shapes, finiteness and values."
+        ),
+        bad=(
+            "def fit(self, X, y):\n"
+            "    self.classes = np.unique(y)  # only one class when all labels agree\n"
+            "def predict(self, X):\n"
+            "    return np.squeeze(X @ self.w + self.b)  # 0-d scalar for one sample"
+        ),
+        good=(
+            "def fit(self, X, y):\n"
+            "    X = np.asarray(X, dtype=float).reshape(len(X), -1)  # 1-D X: one feature\n"
+            "    self.classes = np.arange(2)  # fixed by the problem, not by y\n"
+            "def predict(self, X):\n"
+            "    return (X @ self.w + self.b).reshape(-1)  # always shape (n,)"
+        ),
+        fix=(
+            "Keep shapes explicit with reshape(-1) instead of squeeze, fix the class set from "
+            "the problem (0/1 or 0..K-1) rather than from y, and try n=1, d=1 and one class."
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="unvectorized",
+        title="Python loops over samples",
+        why=(
+            "A Python-level loop costs microseconds per iteration; NumPy does the same work in "
+            "compiled code over whole arrays. A loop over samples is fine on 10 points and "
+            "many times slower on 20,000 - and interviewers read it as not knowing NumPy."
+        ),
+        detection=(
+            "vectorized times fit/predict on a large input beside the reference solution in the "
+            "same run; more than 10x the reference's time fails."
+        ),
+        bad=(
+            "preds = []\n"
+            "for x in X:  # one Python iteration per sample\n"
+            "    d = np.sqrt(((self.X - x) ** 2).sum(axis=1))\n"
+            "    preds.append(self._vote(d))"
+        ),
+        good=(
+            "d2 = (X**2).sum(1)[:, None] + (self.X**2).sum(1) - 2 * X @ self.X.T\n"
+            "nearest = np.argsort(d2, axis=1, kind='stable')[:, : self.k]\n"
+            "votes = self.y[nearest]  # (n, k) labels, vote with bincount"
+        ),
+        fix=(
+            "Replace loops over samples with matrix operations: X @ w, broadcasting for "
+            "distances, fancy indexing and np.bincount / np.add.at for counts."
+        ),
+        bites=(
+            "logistic_regression",
+            "linear_regression",
+            "softmax_regression",
+            "kmeans",
+            "knn",
+            "neural_network",
+            "pca",
+            "numerics",
+        ),
+    ),
+    Mistake(
+        id="banned-library",
+        title="Using a machine-learning or scientific library",
+        why=(
+            "The exercise is to implement the algorithm in NumPy. Importing scikit-learn, "
+            "torch, tensorflow, jax or scipy (even for one helper such as expit or cdist) "
+            "defeats the point, and an interviewer would stop you."
+        ),
+        detection=(
+            "numpy_only reads the file's import statements and checks which modules are loaded "
+            "after it is imported; sklearn, torch, tensorflow, jax or scipy fails."
+        ),
+        bad=("from scipy.special import expit\nfrom sklearn.metrics import pairwise_distances"),
+        good=(
+            "def sigmoid(z):\n"
+            "    e = np.exp(-np.abs(z))\n"
+            "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"
+        ),
+        fix=(
+            "Remove the import and write the helper in NumPy; only numpy and the standard "
+            "library are allowed."
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="api-contract",
+        title="The required interface is missing",
+        why=(
+            "The grader calls the names the problem asks for. A method renamed beyond the "
+            "common aliases, a missing attribute, a fit that returns None instead of self, or a "
+            "wrong output shape breaks every probe that needs it."
+        ),
+        detection=(
+            "Before a probe runs, the grader looks up the names it needs (accepting common "
+            "aliases such as lr, n_iters, coef_ or train); a missing one fails that probe and "
+            "the rest still run."
+        ),
+        bad=(
+            "class LogisticRegression:\n"
+            "    def fit(self, X, y):\n"
+            "        self.w = self._train(X, y)  # returns None, not self\n"
+            "    def classify(self, X): ...  # interface asks for predict"
+        ),
+        good=(
+            "class LogisticRegression:\n"
+            "    def fit(self, X, y):\n"
+            "        self.weights = self._train(X, y)\n"
+            "        return self\n"
+            "    def predict(self, X): ..."
+        ),
+        fix=(
+            "Match the interface in the statement (`coach show PROBLEM`): class and method "
+            "names, constructor parameters, attributes, and return self from fit."
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="crash",
+        title="The code raised, exited or crashed",
+        why=(
+            "An exception in a call, a sys.exit or input() at import time, demo code at module "
+            "level that uses undefined data, or a segfault kills the call the grader made."
+        ),
+        detection=(
+            "The worker running the candidate's code reported an exception (shown with its "
+            "line), exited, or died; the probe is marked error, the worker is restarted and "
+            "grading goes on."
+        ),
+        bad=(
+            "model = LogisticRegression().fit(X_demo, y_demo)  # runs on import\n"
+            "print(model.predict(X_demo))"
+        ),
+        good=(
+            'if __name__ == "__main__":  # demo runs only as a script\n'
+            "    model = LogisticRegression().fit(X_demo, y_demo)\n"
+            "    print(model.predict(X_demo))"
+        ),
+        fix=(
+            "Read the error and line in the report; put demo code under "
+            'if __name__ == "__main__": and run `coach check FILE` for fast feedback.'
+        ),
+        bites=_ALL,
+    ),
+    Mistake(
+        id="timeout",
+        title="A call did not finish in time",
+        why=(
+            "A convergence loop whose exit condition never holds, an n_iterations ignored in "
+            "favour of while True, recursion that never reaches a leaf, or a quadratic loop on "
+            "a large input keeps a call running past its limit."
+        ),
+        detection=(
+            "Each call to the candidate's code has a wall-time limit; when it expires the "
+            "worker is killed, the probe is marked timeout and grading goes on."
+        ),
+        bad=(
+            "while abs(prev - loss) > 1e-12:  # may never hold\n"
+            "    prev, loss = loss, self._step(X, y)"
+        ),
+        good=(
+            "for _ in range(self.n_iterations):  # bounded\n"
+            "    prev, loss = loss, self._step(X, y)\n"
+            "    if abs(prev - loss) < self.tol:\n"
+            "        break"
+        ),
+        fix=(
+            "Bound every loop by n_iterations / max_iter, stop recursion at pure or too-small "
+            "nodes, and vectorise work over samples."
+        ),
+        bites=_ALL,
+    ),
+)
+
+MISTAKES: dict[str, Mistake] = {m.id: m for m in _ENTRIES}
+
+STABILITY_TABLE: tuple[tuple[str, str, str], ...] = (
+    (
+        "log(0) = -inf",
+        "a probability rounds to exactly 0 or 1",
+        "clip first: np.log(np.clip(p, 1e-15, 1 - 1e-15)), or work with log-softmax",
+    ),
+    (
+        "softmax / logsumexp overflow",
+        "exp of a logit above ~709",
+        "subtract the row max: exp(z - z.max(axis=-1, keepdims=True))",
+    ),
+    (
+        "sigmoid overflow",
+        "exp(-z) for very negative z (np.where runs both branches)",
+        "use e = exp(-|z|) in both branches, or clip z to [-500, 500]",
+    ),
+    (
+        "division by zero",
+        "constant column, empty cluster, zero norm",
+        "guard the denominator: np.where(sd > 0, sd, 1.0) or + 1e-8",
+    ),
+    (
+        "sqrt of a negative",
+        "rounding in |x|^2 + |y|^2 - 2 x.y",
+        "np.sqrt(np.maximum(d2, 0.0))",
+    ),
+    (
+        "singular matrix",
+        "correlated or duplicated features in X.T @ X",
+        "np.linalg.lstsq / solve instead of inv; add alpha * I",
+    ),
+    (
+        "vanishing gradients",
+        "saturating sigmoid/tanh, tiny weights, depth",
+        "ReLU hidden layers, He init (std sqrt(2 / fan_in))",
+    ),
+    (
+        "exploding gradients",
+        "step too large, big initial weights, unscaled features",
+        "smaller step, scale features, clip gradients (np.clip or by norm)",
+    ),
+    (
+        "Adam's first steps too small",
+        "moment estimates start at 0",
+        "bias-correct: m / (1 - beta1**t), v / (1 - beta2**t)",
+    ),
+)
+
+
+def get_mistake(mistake_id: str) -> Mistake:
+    """Return the entry for `mistake_id`; raise CoachError with a "did you mean" if unknown."""
+    import difflib
+
+    key = mistake_id.strip().lower().replace("_", "-")
+    try:
+        return MISTAKES[key]
+    except KeyError:
+        pass
+    close = difflib.get_close_matches(key, list(MISTAKES), n=1, cutoff=0.5)
+    if not close:
+        close = [m for m in MISTAKES if key and (key in m or m in key)][:1]
+    hint = f" (did you mean '{close[0]}'?)" if close else " (see `coach mistakes` for the list)"
+    raise CoachError(f"unknown mistake '{mistake_id}'{hint}")
+
+
+def render_catalogue(console: Console) -> None:
+    """Print the table of all mistakes, then the numerical-stability cheat sheet."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Mistake catalogue", title_justify="left", expand=False)
+    table.add_column("id", style="bold cyan", no_wrap=True)
+    table.add_column("mistake")
+    table.add_column("where it bites", style="dim")
+    for m in MISTAKES.values():
+        where = "all problems" if set(m.bites) == set(PROBLEM_IDS) else ", ".join(m.bites)
+        table.add_row(m.id, escape(m.title), escape(where))
+    console.print(table)
+
+    sheet = Table(title="Numerical stability cheat sheet", title_justify="left")
+    sheet.add_column("problem", style="bold")
+    sheet.add_column("cause")
+    sheet.add_column("solution", style="green")
+    for row in STABILITY_TABLE:
+        sheet.add_row(*(escape(cell) for cell in row))
+    console.print(sheet)
+    console.print("Details of one entry: [bold]coach mistakes ID[/bold]")
+
+
+def render_mistake(console: Console, mistake_id: str) -> None:
+    """Print one catalogue entry with its bad and good code."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    m = get_mistake(mistake_id)
+    console.print(f"[bold]{escape(m.title)}[/bold]  [dim]({m.id})[/dim]")
+    console.print()
+    console.print("[bold]Why it happens[/bold]")
+    console.print(escape(m.why))
+    console.print()
+    console.print("[bold]How coach detects it[/bold]")
+    console.print(escape(m.detection))
+    console.print()
+    for label, code, style in (("Bad", m.bad, "red"), ("Good", m.good, "green")):
+        syntax = Syntax(code, "python", theme="ansi_dark", word_wrap=True)
+        console.print(Panel(syntax, title=label, title_align="left", border_style=style))
+    console.print()
+    console.print("[bold]Fix[/bold]")
+    console.print(escape(m.fix))
+    console.print()
+    where = "all problems" if set(m.bites) == set(PROBLEM_IDS) else ", ".join(m.bites)
+    console.print(f"[bold]Where it bites:[/bold] {escape(where)}")

@@ -1,0 +1,418 @@
+"""The worker: the only process that imports and runs a candidate's file.
+
+Run as ``python -I -m coach.worker``. It reads request frames on standard input and
+answers on standard output (see `coach.wire`); before any candidate code runs it moves
+that channel to private descriptors, points fds 0-2 at /dev/null, sends the candidate's
+prints to a capped buffer, and applies its resource limits. Every reply carries what the
+call printed, the warnings it raised and how long it took.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+import warnings
+from typing import Any
+
+import numpy as np
+
+from coach import aliases, wire
+
+OUTPUT_CAP = 4096
+
+
+class CappedOutput:
+    """A text stream that keeps the first OUTPUT_CAP characters and counts the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+        self.total = 0
+        self.sent = 0
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        self.total += len(text)
+        room = OUTPUT_CAP - self.size
+        if room > 0:
+            self.kept.append(text[:room])
+            self.size += min(room, len(text))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fresh(self) -> str:
+        """What was kept since the last call."""
+        text = "".join(self.kept)
+        new, self.sent = text[self.sent :], len(text)
+        return new
+
+
+class ApiContract(Exception):
+    """The candidate's file lacks a name or signature the interface requires."""
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.module: Any = None
+        self.path = ""
+        self.objects: dict[int, Any] = {}
+        self.fit_kwargs: dict[int, dict[str, Any]] = {}
+        self.aliases: dict[str, str] = {}
+        self.output = CappedOutput()
+
+    # -- objects kept here, sent as handles ---------------------------------------------
+    def register(self, obj: Any) -> dict[str, Any]:
+        for obj_id, known in self.objects.items():
+            if known is obj:
+                return {"$obj": obj_id, "type": type(obj).__name__}
+        obj_id = len(self.objects) + 1
+        self.objects[obj_id] = obj
+        return {"$obj": obj_id, "type": type(obj).__name__}
+
+    def lookup(self, data: Any) -> Any:
+        try:
+            return self.objects[data["$obj"] if isinstance(data, dict) else data]
+        except KeyError:
+            raise ApiContract("that object is gone (the worker was restarted)") from None
+
+    def used(self, theirs: str, ours: str) -> None:
+        if theirs != ours:
+            self.aliases[theirs] = ours
+
+    # -- requests -----------------------------------------------------------------------
+    def op_load(self, req: dict[str, Any]) -> Any:
+        self.path = os.path.abspath(req["path"])
+        spec = importlib.util.spec_from_file_location("candidate_solution", self.path)
+        if spec is None or spec.loader is None:
+            raise ApiContract(f"cannot import {self.path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["candidate_solution"] = module
+        sys.path.append(os.path.dirname(self.path))
+        spec.loader.exec_module(module)
+        self.module = module
+        return None
+
+    def op_new(self, req: dict[str, Any], wanted: dict[str, Any]) -> Any:
+        cls = self.find_class(req["class"], req.get("required", []))
+        optional = set(req.get("optional", []))
+        params = _parameters(cls)
+        fit = _find_method(cls, "fit")
+        fit_params = _parameters(fit) if fit is not None else {}
+        kwargs, deferred = {}, {}
+        for name, value in wanted.items():
+            placed = _place(name, params)
+            if placed:
+                kwargs[placed] = value
+                self.used(placed, name)
+            elif (on_fit := _place(name, fit_params)) is not None:
+                deferred[on_fit] = value
+                self.used(on_fit, name)
+            elif _takes_any_keyword(params):
+                kwargs[name] = value
+            elif name not in optional:
+                label = f"{cls.__name__}()"
+                raise ApiContract(f"{label} has no parameter '{name}' (nor {fit_or(name)})")
+        _check_binds(cls, cls.__name__, (), kwargs)
+        _seed()
+        obj = cls(**kwargs)
+        self.fit_kwargs[self.register(obj)["$obj"]] = deferred
+        return obj
+
+    def find_class(self, expected: str, required: list[str]) -> type:
+        found = getattr(self.module, expected, None)
+        if isinstance(found, type):
+            return found
+        own = [
+            c
+            for c in vars(self.module).values()
+            if isinstance(c, type) and c.__module__ == self.module.__name__
+        ]
+        fitting = [c for c in own if all(_find_method(c, m) for m in required)]
+        if len(fitting) == 1:
+            self.used(fitting[0].__name__, expected)
+            return fitting[0]
+        names = ", ".join(c.__name__ for c in own) or "none"
+        if len(fitting) > 1:
+            raise ApiContract(f"no class {expected}, and several could stand in for it: {names}")
+        needs = ", ".join(required)
+        raise ApiContract(f"no class {expected} with {needs} (classes found: {names})")
+
+    def op_call(self, req: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+        obj = self.lookup(req["obj"])
+        method = _find_method(type(obj), req["method"], bound=obj)
+        if method is None:
+            names = " or ".join(aliases.candidates(aliases.METHODS, req["method"]))
+            raise ApiContract(f"{type(obj).__name__} has no method {names}")
+        self.used(method.__name__, req["method"])
+        if req["method"] == "fit":
+            kwargs = {**self.fit_kwargs.get(req["obj"], {}), **kwargs}
+        _check_binds(method, f"{type(obj).__name__}.{method.__name__}", args, kwargs)
+        return method(*args, **kwargs)
+
+    def op_function(self, req: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+        fn = getattr(self.module, req["name"], None)
+        if not callable(fn):
+            raise ApiContract(f"no function {req['name']}")
+        _check_binds(fn, req["name"], args, kwargs)
+        return fn(*args, **kwargs)
+
+    def op_get(self, req: dict[str, Any]) -> Any:
+        obj = self.lookup(req["obj"])
+        name = self.attribute_name(obj, req["attr"])
+        return getattr(obj, name)
+
+    def op_set(self, req: dict[str, Any], value: Any) -> Any:
+        obj = self.lookup(req["obj"])
+        name = self.attribute_name(obj, req["attr"])
+        setattr(obj, name, _like(getattr(obj, name), value))
+        return None
+
+    def attribute_name(self, obj: Any, attr: str) -> str:
+        for name in aliases.candidates(aliases.ATTRIBUTES, attr):
+            if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
+                self.used(name, attr)
+                return name
+        names = " or ".join(aliases.candidates(aliases.ATTRIBUTES, attr))
+        raise ApiContract(f"{type(obj).__name__} has no attribute {names}")
+
+    def op_modules(self, req: dict[str, Any]) -> Any:
+        return sorted({m.split(".")[0] for m in sys.modules} & set(req["names"]))
+
+    # -- the loop -----------------------------------------------------------------------
+    def handle(self, header: dict[str, Any], blobs: list[bytes]) -> dict[str, Any]:
+        arrays = [wire.load_array(b) for b in blobs]
+        args = wire.decode(header.get("args", []), arrays, self.lookup)
+        kwargs = wire.decode(header.get("kwargs") or {"$dict": {}}, arrays, self.lookup)
+        op = header["op"]
+        timings: list[float] = []
+        reply: dict[str, Any] = {"ok": True}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                try:
+                    for _ in range(max(1, int(header.get("repeat", 1)))):
+                        call_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+                        start = time.perf_counter()
+                        reply["value"] = self.dispatch(op, header, call_args, kwargs)
+                        timings.append(time.perf_counter() - start)
+                    if header.get("return_args"):
+                        reply["args_after"] = call_args
+                except BaseException as exc:  # the candidate's failure is data, not a crash here
+                    reply = {"ok": False, "error": self.failure(exc)}
+        reply["elapsed"] = min(timings, default=0.0)
+        reply["warnings"] = self.warnings(caught)
+        return reply
+
+    def dispatch(self, op: str, header: dict[str, Any], args: list[Any], kwargs: Any) -> Any:
+        if op in ("call", "function"):
+            return getattr(self, f"op_{op}")(header, args, kwargs)
+        if op == "set":
+            return self.op_set(header, args[0])
+        if op == "new":
+            return self.op_new(header, kwargs)
+        if op in ("load", "get", "modules"):
+            return getattr(self, f"op_{op}")(header)
+        raise ApiContract(f"unknown request {op!r}")
+
+    def warnings(self, caught: list[Any]) -> list[dict[str, Any]]:
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for w in caught:
+            key = (w.category.__name__, str(w.message))
+            line = w.lineno if os.path.abspath(w.filename) == self.path else None
+            seen.setdefault(key, {"category": key[0], "message": key[1][:300], "line": line})
+        return list(seen.values())[:10]
+
+    def failure(self, exc: BaseException) -> dict[str, Any]:
+        if isinstance(exc, ApiContract):
+            return {"type": "ApiContract", "message": str(exc)}
+        if isinstance(exc, SystemExit):
+            message = f"sys.exit({exc.code!r}) was called"
+        else:
+            message = _short(str(exc), 500)
+        line, source, where = None, "", ""
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if os.path.abspath(frame.f_code.co_filename) == self.path:
+                line, where = lineno, frame.f_code.co_name
+        if line is not None:
+            source = _source_line(self.path, line)
+        own_syntax = isinstance(exc, SyntaxError) and exc.filename
+        if own_syntax and os.path.abspath(exc.filename) == self.path:  # type: ignore[union-attr]
+            line, source = exc.lineno, (exc.text or "").strip()
+            message = exc.msg
+        return {
+            "type": type(exc).__name__,
+            "message": message,
+            "line": line,
+            "source": source,
+            "where": where,
+        }
+
+    def serve(self, read_exact: Any, write: Any) -> None:
+        while True:
+            try:
+                header, blobs = wire.read_frame(read_exact)
+            except (EOFError, wire.WireError):
+                return
+            try:
+                reply = self.handle(header, blobs)
+            except BaseException as exc:  # a malformed request: report it, keep serving
+                reply = {"ok": False, "error": self.failure(exc)}
+            reply["output"] = self.output.fresh()
+            reply["output_total"] = self.output.total
+            reply["aliases"] = self.aliases
+            self.aliases = {}
+            arrays: list[bytes] = []
+            try:
+                body = {k: wire.encode(v, arrays, self.register) for k, v in reply.items()}
+                frame = wire.pack(body, arrays)
+            except BaseException as exc:
+                arrays = []
+                error = {"type": "Unsendable", "message": _short(str(exc), 300)}
+                body = {"ok": False, "error": error}
+                frame = wire.pack(body, arrays)
+            write(frame)
+
+
+def _parameters(fn: Any) -> dict[str, inspect.Parameter]:
+    try:
+        params = dict(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return {}
+    params.pop("self", None)
+    return params
+
+
+def _place(name: str, params: dict[str, inspect.Parameter]) -> str | None:
+    for candidate in aliases.candidates(aliases.PARAMETERS, name):
+        param = params.get(candidate)
+        if param is not None and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            return candidate
+    return None
+
+
+def _takes_any_keyword(params: dict[str, inspect.Parameter]) -> bool:
+    return any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def fit_or(name: str) -> str:
+    others = aliases.PARAMETERS.get(name, ())
+    return (", ".join(others[:4]) + ", or the same on fit") if others else "a parameter of fit"
+
+
+def _find_method(cls: Any, name: str, bound: Any = None) -> Any:
+    for candidate in aliases.candidates(aliases.METHODS, name):
+        fn = getattr(bound if bound is not None else cls, candidate, None)
+        if callable(fn) and not isinstance(fn, type):
+            return fn
+    return None
+
+
+def _check_binds(fn: Any, label: str, args: Any, kwargs: dict[str, Any]) -> None:
+    """Raise ApiContract when the call cannot fit the candidate's signature."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ApiContract(f"{label}{sig} cannot be called this way: {exc}") from None
+
+
+def _like(existing: Any, value: Any) -> Any:
+    """`value` in the shape and kind of what the candidate stored there."""
+    if isinstance(existing, np.ndarray):
+        new = np.asarray(value, dtype=float)
+        if new.size == existing.size:
+            return new.reshape(existing.shape)
+        return new
+    scalar = isinstance(existing, (float, int, np.floating, np.integer))
+    if scalar and not isinstance(existing, bool):
+        new = np.asarray(value, dtype=float)
+        return float(new.ravel()[0]) if new.size == 1 else new
+    if isinstance(existing, list):
+        return list(np.asarray(value, dtype=float))
+    return value
+
+
+def _seed() -> None:
+    import random
+
+    random.seed(0)
+    np.random.seed(0)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _source_line(path: str, line: int) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return text.strip()[:200]
+    except OSError:
+        pass
+    return ""
+
+
+def _apply_limits() -> None:
+    memory_mb = int(os.environ.get("COACH_MEMORY_MB", "2048"))
+    file_mb = int(os.environ.get("COACH_FILE_MB", "16"))
+    cpu_s = int(os.environ.get("COACH_CPU_S", "300"))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails, not the worker
+    for limit, value in (
+        (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
+        (resource.RLIMIT_FSIZE, file_mb * 1024 * 1024),
+        (resource.RLIMIT_CPU, cpu_s),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def main() -> None:
+    proto_in = os.dup(0)
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    worker = Worker()
+    sys.stdout = sys.stderr = worker.output  # type: ignore[assignment]
+    _apply_limits()
+
+    def read_exact(n: int) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            chunk = os.read(proto_in, min(n - got, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def write(data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(proto_out, view) :]
+
+    worker.serve(read_exact, write)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
