@@ -11,6 +11,7 @@ class ExitStatus(IntEnum):
     OK = 0
     BELOW_MIN_SCORE = 1
     USAGE = 2
+    INTERNAL = 3
     INTERRUPTED = 130
 
 

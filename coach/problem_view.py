@@ -245,3 +245,20 @@ def render_show(console: Console, spec: ProblemSpec) -> None:
         f"[dim]coach start {spec.id} writes a starter file and starts a "
         f"{spec.minutes}-minute session.[/]"
     )
+
+
+def render_check(console: Console, spec: ProblemSpec, path: Any, results: list[Any]) -> None:
+    """The outcome of `coach check`: each visible example passed or not, no score."""
+    from rich.markup import escape
+
+    passed = sum(1 for r in results if r.passed)
+    console.print(f"[bold]{escape(str(path))}[/] — {escape(spec.title)}: visible examples")
+    for r in results:
+        mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
+        detail = "" if r.passed else f"\n    {escape(r.message)}"
+        console.print(f"  {mark} {escape(r.title)}{detail}")
+    colour = "green" if passed == len(results) else "yellow"
+    console.print(
+        f"[{colour}]{passed}/{len(results)} examples pass[/]. "
+        "These are only the visible examples; `coach grade` runs the hidden probes."
+    )

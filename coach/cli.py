@@ -1,0 +1,207 @@
+"""The `coach` command line: argument parsing over the core modules, nothing more."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from coach.errors import CoachError, ExitStatus
+
+app = typer.Typer(
+    name="coach",
+    help="A coach for machine-learning coding interviews: practise, get graded, learn.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    rich = "rich"
+    json = "json"
+    markdown = "markdown"
+    junit = "junit"
+
+
+ProblemsDir = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at run time on 3.10
+    typer.Option("--problems", help="An extra folder of problem specs (or $COACH_PROBLEMS)."),
+]
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _bank(problems: str | None):  # type: ignore[no-untyped-def]
+    from coach.specs import Bank
+
+    return Bank.load(problems)
+
+
+@app.command("list")
+def list_problems(problems: ProblemsDir = None) -> None:
+    """Table of problems: id, title, difficulty, minutes, frequency, your best score."""
+    from coach.problem_view import render_list
+
+    bank = _bank(problems)
+    render_list(_console(), list(bank.specs.values()), _best_scores())
+
+
+@app.command()
+def show(
+    problem: Annotated[str, typer.Argument(help="Problem id or alias, e.g. logistic.")],
+    problems: ProblemsDir = None,
+) -> None:
+    """Statement, required interface, time limit and visible examples."""
+    from coach.problem_view import render_show
+
+    render_show(_console(), _bank(problems).resolve(problem))
+
+
+@app.command()
+def grade(
+    files: Annotated[list[Path], typer.Argument(help="Candidate files to grade.")],
+    problem: Annotated[Optional[str], typer.Option(help="Problem id or alias.")] = None,  # noqa: UP045
+    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.rich,
+    output: Annotated[Optional[Path], typer.Option(help="Write the report here.")] = None,  # noqa: UP045
+    jobs: Annotated[int, typer.Option(min=1, help="Files graded in parallel.")] = 1,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, help="Seconds allowed for grading one file.")
+    ] = 60.0,
+    min_score: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(help="Exit 1 when a file scores below this."),
+    ] = None,
+    problems: ProblemsDir = None,
+) -> None:
+    """Run the hidden grader on one or more files and print the scored report."""
+    from coach.batch import grade_files
+
+    reports = grade_files(files, problem=problem, jobs=jobs, timeout=timeout, problems=problems)
+    _emit(reports, fmt, output)
+    if min_score is not None and any(r.score < min_score for r in reports):
+        raise typer.Exit(ExitStatus.BELOW_MIN_SCORE)
+
+
+def _emit(reports, fmt: Format, output: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from coach import report
+
+    if fmt is Format.rich and output is None:
+        report.print_rich(_console(), reports)
+        return
+    text = report.render(reports, fmt.value)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CoachError(f"cannot write {output}: {exc.strerror}") from None
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="The candidate file.")],
+    problem: Annotated[Optional[str], typer.Option(help="Problem id or alias.")] = None,  # noqa: UP045
+    problems: ProblemsDir = None,
+) -> None:
+    """Run only the visible examples: fast feedback, no score."""
+    from coach.detect import check_file, detect
+    from coach.examples import run_examples
+    from coach.problem_view import render_check
+
+    check_file(file)
+    spec = detect(file, _bank(problems), problem)
+    render_check(_console(), spec, file, run_examples(spec, file))
+
+
+@app.command()
+def mistakes(
+    mistake: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="A mistake id, e.g. log-of-zero."),
+    ] = None,
+) -> None:
+    """The mistake catalogue and stability cheat sheet, or one entry with bad and good code."""
+    from coach import catalogue
+
+    if mistake is None:
+        catalogue.render_catalogue(_console())
+    else:
+        catalogue.render_mistake(_console(), catalogue.get_mistake(mistake).id)
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(help="A spec file or a folder of specs (default: every known problem)."),
+    ] = None,
+    problems: ProblemsDir = None,
+) -> None:
+    """Check problem specs: schema, probe ids, and that the reference solution scores 100."""
+    from coach.validation import render_validation, validate_specs
+
+    results = validate_specs(path, problems)
+    render_validation(_console(), results)
+    if any(not r.ok for r in results):
+        raise typer.Exit(ExitStatus.USAGE)
+
+
+def _best_scores() -> dict[str, float] | None:
+    """Best score per problem from the history, once there is one."""
+    return None
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line and return the exit status; errors become one line."""
+    # typer re-exports click's Exit and Abort; ClickException is their usage-error base
+    click_exception = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    try:
+        code = app(args=argv, prog_name="coach", standalone_mode=False)
+    except CoachError as exc:
+        print(f"coach: error: {exc}", file=sys.stderr)
+        return int(exc.exit_status)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        print("\ncoach: interrupted", file=sys.stderr)
+        return int(ExitStatus.INTERRUPTED)
+    except click_exception as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("\ncoach: interrupted", file=sys.stderr)
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitStatus.OK)
+    except Exception as exc:  # a bug in coach: one line unless asked for the traceback
+        if os.environ.get("COACH_DEBUG"):
+            raise
+        print(f"coach: internal error: {exc!r} (set COACH_DEBUG=1 to see where)", file=sys.stderr)
+        return int(ExitStatus.INTERNAL)
+    return code if isinstance(code, int) else int(ExitStatus.OK)
+
+
+def main() -> None:
+    """Entry point: run, flush, and leave at once (workers are already gone)."""
+    code = run(sys.argv[1:])
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Run a problem's visible examples against a candidate's file (`coach check`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.program import Model, Program
+from coach.sandbox import CallFailed, Worker
+from coach.specs import Example, ProblemSpec, Step
+
+
+@dataclass
+class ExampleResult:
+    title: str
+    passed: bool
+    message: str
+
+
+class Mismatch(Exception):
+    """A step's result is not what the example expects."""
+
+
+def run_examples(
+    spec: ProblemSpec, path: Path, worker: Worker | None = None, timeout: float = 30.0
+) -> list[ExampleResult]:
+    """Each visible example's outcome; the file runs in a worker, as when graded."""
+    import time
+
+    worker = worker or Worker(str(path))
+    worker.deadline = time.monotonic() + timeout
+    program = Program(worker, spec)
+    try:
+        return [_run(program, example) for example in spec.examples]
+    finally:
+        worker.close()
+
+
+def _run(program: Program, example: Example) -> ExampleResult:
+    model: Model | None = None
+    for number, step in enumerate(example.steps, 1):
+        try:
+            value: Any
+            if step.new is not None:
+                args = {k: _arg(v) for k, v in step.new.items()}
+                model = program.new(optional=tuple(args), **args)
+                continue
+            if step.function is not None:
+                value = program.function(step.function, *_args(step), **_kwargs(step))
+            elif model is None:
+                raise Mismatch("the example calls a method before making the object")
+            elif step.call is not None:
+                value = model.call(step.call, *_args(step), **_kwargs(step))
+            else:
+                value = model.get(step.get or "")
+            _check(step, value)
+        except CallFailed as exc:
+            return ExampleResult(example.title, False, f"step {number}: {exc.describe()}")
+        except Mismatch as exc:
+            return ExampleResult(example.title, False, f"step {number}: {exc}")
+    return ExampleResult(example.title, True, "ok")
+
+
+def _arg(value: Any) -> Any:
+    """YAML lists of numbers become float arrays; anything else is passed as it is."""
+    import numpy as np
+
+    if isinstance(value, list):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def _args(step: Step) -> list[Any]:
+    return [_arg(v) for v in step.args]
+
+
+def _kwargs(step: Step) -> dict[str, Any]:
+    return {k: _arg(v) for k, v in step.kwargs.items()}
+
+
+def _check(step: Step, value: Any) -> None:
+    import numpy as np
+
+    name = step.call or step.function or step.get
+    try:
+        got = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        got = None
+    if step.shape is not None:
+        want = tuple(step.shape)
+        shape = np.shape(value) if got is None else got.shape
+        column = len(want) == 1 and shape in ((want[0], 1), (1, want[0]))
+        if shape != want and not column:
+            raise Mismatch(f"{name} gave shape {shape}, expected {want}")
+    if step.finite and (got is None or not np.all(np.isfinite(got))):
+        raise Mismatch(f"{name} gave {value!r}, expected finite numbers")
+    if step.expect is not None:
+        want_value = np.asarray(step.expect, dtype=float)
+        if (
+            got is None
+            or got.size != want_value.size
+            or not np.allclose(got.reshape(want_value.shape), want_value, atol=step.tol, rtol=0)
+        ):
+            shown = np.array2string(got, precision=4, separator=", ") if got is not None else value
+            raise Mismatch(f"{name} gave {shown}, expected {step.expect}")

@@ -1,0 +1,44 @@
+"""Shared fixtures: every test gets its own coach home folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference_solutions" / "logistic_regression.py"
+
+
+@pytest.fixture(autouse=True)
+def coach_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("coach-home")
+    monkeypatch.setenv("COACH_HOME", str(home))
+    monkeypatch.delenv("COACH_PROBLEMS", raising=False)
+    return home
+
+
+def coach_command() -> list[str]:
+    """The installed `coach` entry point (the one beside this Python)."""
+    found = Path(sys.executable).parent / "coach"
+    if found.exists():
+        return [str(found)]
+    which = shutil.which("coach")
+    assert which, "the coach command is not installed"
+    return [which]
+
+
+def run_coach(
+    *args: str, cwd: Path | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*coach_command(), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=env,
+    )

@@ -1,0 +1,202 @@
+"""The command line through its installed entry point: outputs, formats, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE, ROOT, run_coach
+
+pytestmark = pytest.mark.slow
+
+GRADIENT_ASCENT = (
+    REFERENCE.read_text()
+    .replace(
+        "self.weights = self.weights - self.learning_rate * dw",
+        "self.weights = self.weights + self.learning_rate * dw",
+    )
+    .replace(
+        "self.bias = self.bias - self.learning_rate * db",
+        "self.bias = self.bias + self.learning_rate * db",
+    )
+)
+
+REPORT_KEYS = [
+    "schema",
+    "problem",
+    "file",
+    "score",
+    "max_score",
+    "verdict",
+    "duration_s",
+    "probes",
+    "mistakes",
+    "aliases_used",
+    "candidate_output",
+]
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def ascent(tmp_path: Path) -> Path:
+    path = tmp_path / "ascent.py"
+    path.write_text(GRADIENT_ASCENT)
+    return path
+
+
+def test_grade_json_reference_scores_100() -> None:
+    done = run_coach("grade", str(REFERENCE), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[0])
+    assert list(report) == REPORT_KEYS
+    assert report["schema"] == "coach.grade/1"
+    assert report["problem"] == "logistic_regression"
+    assert report["score"] == 100 and report["verdict"] == "strong hire"
+    assert report["mistakes"] == []
+    assert {p["status"] for p in report["probes"]} == {"pass"}
+    assert sum(p["max_points"] for p in report["probes"]) == 100
+
+
+def test_grade_rich_names_the_mistake_and_the_fix(ascent: Path) -> None:
+    from coach.catalogue import MISTAKES
+
+    done = run_coach("grade", str(ascent))
+    assert done.returncode == 0, done.stderr
+    assert "gradient-sign" in done.stdout
+    fix_start = " ".join(MISTAKES["gradient-sign"].fix.split()[:4])
+    assert fix_start in " ".join(done.stdout.split())
+    assert "rose from" in done.stdout
+
+
+def test_min_score_exit_status(ascent: Path) -> None:
+    low = run_coach("grade", str(ascent), "--format", "json", "--min-score", "90")
+    assert low.returncode == 1
+    high = run_coach("grade", str(REFERENCE), "--format", "json", "--min-score", "90")
+    assert high.returncode == 0
+
+
+def test_batch_goes_on_after_a_broken_file(tmp_path: Path, ascent: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text(
+        "# coach: logistic\nimport numpy as np\n\nclass LogisticRegression:\n"
+        "    def fit(self, X, y)\n        return self\n"
+    )
+    done = run_coach(
+        "grade", str(broken), str(ascent), str(REFERENCE), "--format", "json", "--jobs", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [Path(r["file"]).name for r in reports] == [
+        "broken.py",
+        "ascent.py",
+        "logistic_regression.py",
+    ]
+    assert reports[0]["score"] == 0
+    assert "line 5" in reports[0]["probes"][0]["message"]
+    assert "SyntaxError" in reports[0]["probes"][0]["message"]
+    assert reports[1]["mistakes"] == ["gradient-sign"]
+    assert reports[2]["score"] == 100
+
+
+def test_markdown_and_junit_to_output(tmp_path: Path, ascent: Path) -> None:
+    md = tmp_path / "report.md"
+    done = run_coach("grade", str(ascent), "--format", "markdown", "--output", str(md))
+    assert done.returncode == 0 and done.stdout == ""
+    text = md.read_text()
+    assert "gradient-sign" in text and "| " in text
+    xml_path = tmp_path / "report.xml"
+    run_coach("grade", str(ascent), str(REFERENCE), "--format", "junit", "--output", str(xml_path))
+    root = ET.parse(xml_path).getroot()
+    suites = root.findall("testsuite")
+    assert len(suites) == 2
+    assert int(suites[0].get("failures", "0")) > 0
+    assert int(suites[1].get("failures", "0")) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["grade", "missing.py"], "no such file: missing.py"),
+        (["grade", "notes.txt"], "is not a Python file"),
+        (["show", "logistc"], "did you mean 'logistic_regression'"),
+        (["grade", "mine.py", "--problem", "logreg2"], "did you mean"),
+        (["mistakes", "log-zero"], "did you mean 'log-of-zero'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], expected: str) -> None:
+    (tmp_path / "notes.txt").write_text("not python")
+    (tmp_path / "mine.py").write_text(REFERENCE.read_text())
+    assert expected in one_line_error(run_coach(*args, cwd=tmp_path))
+
+
+def test_undetectable_problem_names_the_candidates(tmp_path: Path) -> None:
+    path = tmp_path / "thing.py"
+    path.write_text("x = 1\n")
+    message = one_line_error(run_coach("grade", str(path)))
+    assert "--problem" in message and "logistic_regression" in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda t: t.replace("minutes: 30", "minutes: thirty"), "minutes"),
+        (lambda t: t.replace("difficulty: medium", "difficulty: [medium"), "invalid YAML"),
+    ],
+)
+def test_malformed_spec_names_file_line_and_field(tmp_path: Path, edit, where: str) -> None:
+    source = (ROOT / "problems" / "logistic_regression.yaml").read_text()
+    bad = tmp_path / "specs" / "mine.yaml"
+    bad.parent.mkdir()
+    bad.write_text(edit(source.replace("id: logistic_regression", "id: my_logistic", 1)))
+    message = one_line_error(run_coach("list", "--problems", str(bad.parent)))
+    assert f"{bad}:" in message and where in message
+    line = int(message.split(f"{bad}:")[1].split(":")[0])
+    if where == "minutes":
+        assert bad.read_text().splitlines()[line - 1].startswith("minutes:")
+    validated = run_coach("validate", str(bad))
+    assert validated.returncode == 2 and where in validated.stdout
+
+
+def test_check_runs_visible_examples(tmp_path: Path, ascent: Path) -> None:
+    good = run_coach("check", str(REFERENCE))
+    assert good.returncode == 0 and "3/3 examples pass" in good.stdout
+    bad = run_coach("check", str(ascent))
+    assert bad.returncode == 0 and "✗" in bad.stdout
+
+
+def test_list_show_mistakes_validate() -> None:
+    listed = run_coach("list")
+    assert listed.returncode == 0 and "logistic_regression" in listed.stdout
+    shown = run_coach("show", "logistic")
+    signature = "LogisticRegression(learning_rate=0.1, n_iterations=1000, alpha=0.0)"
+    assert signature in " ".join(shown.stdout.split())
+    entry = run_coach("mistakes", "log-of-zero")
+    assert entry.returncode == 0 and "np.clip" in entry.stdout
+    catalogue = run_coach("mistakes")
+    assert "unstable-softmax" in catalogue.stdout
+    valid = run_coach("validate")
+    assert valid.returncode == 0 and "reference scores 100" in " ".join(valid.stdout.split())
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys; import coach.cli; "
+        "print(sorted(m for m in ('numpy', 'yaml', 'pydantic', 'prompt_toolkit', 'watchfiles') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
