@@ -1,0 +1,160 @@
+"""The worker boundary: data crosses as JSON and .npy only, and every way a candidate's
+code can misbehave becomes a failed call, never a failure of the grader."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach import wire
+from coach.sandbox import (
+    ApiMissing,
+    CallTimedOut,
+    CandidateRaised,
+    Worker,
+    WorkerDied,
+    bwrap_works,
+)
+
+CANDIDATE = """
+import os, socket, sys
+import numpy as np
+print("loaded")
+
+class Thing:
+    def __init__(self, lr=0.1):
+        self.lr = lr
+        self.w = np.zeros(3)
+    def fit(self, X, y, epochs=5):
+        self.epochs = epochs
+        X *= 2
+        return self
+    def predict(self, X):
+        return X.sum(axis=1)
+    def echo(self, value):
+        return value
+    def chatty(self):
+        for _ in range(200_000):
+            print("x" * 100)
+        return 1
+    def leave(self):
+        sys.exit(3)
+    def vanish(self):
+        os._exit(4)
+    def hang(self):
+        while True:
+            pass
+    def hog(self):
+        return np.ones(50_000_000_000 // 8)
+    def warn(self):
+        return np.exp(np.array([1000.0]))
+    def environment(self):
+        return sorted(os.environ)
+    def connect(self):
+        socket.create_connection(("1.1.1.1", 53), timeout=1)
+    def write_outside(self, path):
+        with open(path, "w") as handle:
+            handle.write("x")
+        return "written"
+    def opaque(self):
+        return object()
+"""
+
+
+@pytest.fixture
+def worker(tmp_path: Path):
+    path = tmp_path / "thing.py"
+    path.write_text(CANDIDATE)
+    w = Worker(str(path), call_timeout=2.0)
+    yield w
+    w.close()
+
+
+def new(worker: Worker, **kwargs):
+    return worker.request(
+        "new", kwargs=kwargs, required=["fit", "predict"], **{"class": "Thing"}
+    ).value
+
+
+def test_wire_round_trip_has_no_pickle() -> None:
+    arrays: list[bytes] = []
+    value = {"a": (np.arange(3.0), [1, "x", None]), "b": np.float64(2.5)}
+    encoded = wire.encode(value, arrays)
+    frame = wire.pack({"value": encoded}, arrays)
+    assert b"pickle" not in frame and len(arrays) == 1
+    objects = wire.encode(np.array([object()], dtype=object), [])
+    assert "$repr" in objects  # object arrays travel as text, never as pickles
+
+
+def test_calls_aliases_and_argument_copies(worker: Worker) -> None:
+    handle = new(worker, learning_rate=0.5, n_iterations=7)
+    assert worker.aliases == {"lr": "learning_rate", "epochs": "n_iterations"}
+    X = np.ones((2, 3))
+    reply = worker.request("call", X, np.zeros(2), obj=handle.id, method="fit", return_args=True)
+    assert isinstance(reply.value, wire.Handle) and reply.value.id == handle.id
+    assert np.array_equal(reply.args_after[0], 2 * X)  # the worker saw the mutation...
+    assert np.array_equal(X, np.ones((2, 3)))  # ...the grader's array is untouched
+    assert worker.request("get", obj=handle.id, attr="weights").value.shape == (3,)
+    assert worker.request("get", obj=handle.id, attr="epochs").value == 7
+
+
+def test_prints_are_captured_and_capped(worker: Worker) -> None:
+    handle = new(worker)
+    assert worker.request("call", obj=handle.id, method="chatty").value == 1
+    assert worker.output.startswith("loaded")
+    assert len(worker.output) <= 4096
+    assert worker.output_total > 20_000_000
+
+
+def test_exit_crash_hang_and_memory_cost_one_call(worker: Worker) -> None:
+    handle = new(worker)
+    with pytest.raises(CandidateRaised, match="sys.exit"):
+        worker.request("call", obj=handle.id, method="leave")
+    with pytest.raises(WorkerDied, match="status 4"):
+        worker.request("call", obj=handle.id, method="vanish")
+    handle = new(worker)  # restarted, file imported again
+    started = time.monotonic()
+    with pytest.raises(CallTimedOut):
+        worker.request("call", obj=handle.id, method="hang", timeout=1.0)
+    assert time.monotonic() - started < 3
+    handle = new(worker)
+    with pytest.raises(CandidateRaised) as raised:
+        worker.request("call", obj=handle.id, method="hog")
+    assert raised.value.kind == "MemoryError"
+    with pytest.raises(ApiMissing):
+        worker.request("call", obj=handle.id, method="missing")
+    assert worker.request("call", obj=handle.id, method="opaque").value is not None
+
+
+def test_numerical_warnings_come_back_with_the_line(worker: Worker) -> None:
+    handle = new(worker)
+    reply = worker.request("call", obj=handle.id, method="warn")
+    assert reply.warned("overflow encountered in exp")["line"] is not None
+
+
+def test_environment_is_scrubbed(worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_TOKEN", "hunter2")
+    handle = new(worker)
+    names = worker.request("call", obj=handle.id, method="environment").value
+    assert "SECRET_TOKEN" not in names and "COACH_HOME" not in names
+    assert "OPENBLAS_NUM_THREADS" in names
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
+def test_bubblewrap_blocks_network_and_writes(worker: Worker, tmp_path: Path) -> None:
+    handle = new(worker)
+    with pytest.raises(CandidateRaised):
+        worker.request("call", obj=handle.id, method="connect")
+    with pytest.raises(CandidateRaised):
+        worker.request("call", str(tmp_path / "outside.txt"), obj=handle.id, method="write_outside")
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_grade_deadline_stops_calls(worker: Worker) -> None:
+    handle = new(worker)
+    worker.deadline = time.monotonic() - 1
+    with pytest.raises(CallTimedOut, match="time limit"):
+        worker.request("call", obj=handle.id, method="predict")
