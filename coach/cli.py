@@ -89,6 +89,7 @@ def grade(
 
     reports = grade_files(files, problem=problem, jobs=jobs, timeout=timeout, problems=problems)
     _emit(reports, fmt, output)
+    _record(reports)
     if min_score is not None and any(r.score < min_score for r in reports):
         raise typer.Exit(ExitStatus.BELOW_MIN_SCORE)
 
@@ -158,9 +159,49 @@ def validate(
         raise typer.Exit(ExitStatus.USAGE)
 
 
+@app.command()
+def history(limit: Annotated[int, typer.Option(min=1, help="How many sessions.")] = 50) -> None:
+    """Past sessions: date, problem, mode, score, verdict, time used, hints."""
+    from coach.history_view import render_history
+    from coach.store import Store
+
+    with Store() as store:
+        render_history(_console(), store.sessions(limit))
+
+
+@app.command()
+def stats(problems: ProblemsDir = None) -> None:
+    """Best and last score per problem, most frequent mistakes, trend, what to try next."""
+    from coach.history_view import render_stats
+    from coach.store import Store
+
+    frequency = {s.id: s.frequency for s in _bank(problems).specs.values()}
+    with Store() as store:
+        render_stats(_console(), store, frequency)
+
+
 def _best_scores() -> dict[str, float] | None:
-    """Best score per problem from the history, once there is one."""
-    return None
+    """Best score per problem from the history; none when it cannot be read."""
+    from coach.store import Store
+
+    try:
+        with Store() as store:
+            return store.best_scores()
+    except CoachError as exc:
+        print(f"coach: note: {exc}", file=sys.stderr)
+        return None
+
+
+def _record(reports) -> None:  # type: ignore[no-untyped-def]
+    """Keep graded attempts in the history; a history problem never costs the report."""
+    from coach.store import Store
+
+    try:
+        with Store() as store:
+            for report in reports:
+                store.record_attempt(report, kind="grade")
+    except CoachError as exc:
+        print(f"coach: note: the attempt was not saved: {exc}", file=sys.stderr)
 
 
 def run(argv: list[str]) -> int:
