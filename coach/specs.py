@@ -8,7 +8,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from coach.errors import CoachError
 from coach.paths import bank_dir
@@ -92,15 +99,16 @@ class ProblemSpec(_Strict):
 
     source: Path | None = Field(default=None, exclude=True)
 
-    @model_validator(mode="after")
-    def _points_sum_to_100(self) -> ProblemSpec:
-        total = sum(p.points for p in self.probes)
+    @field_validator("probes")
+    @classmethod
+    def _points_sum_to_100(cls, probes: list[ProbeSpec]) -> list[ProbeSpec]:
+        total = sum(p.points for p in probes)
         if total != 100:
             raise ValueError(f"probe points sum to {total}, not 100")
-        ids = [p.id for p in self.probes]
+        ids = [p.id for p in probes]
         if len(ids) != len(set(ids)):
             raise ValueError("probe ids repeat")
-        return self
+        return probes
 
     @cached_property
     def reference_solution(self) -> Path:
