@@ -84,7 +84,7 @@ class Grader:
         except CallTimedOut as exc:
             result.status = Status.TIMEOUT
             result.mistake = "unvectorized" if spec.mistake == "unvectorized" else "timeout"
-            result.message = f"a call {exc.message}"
+            result.message = exc.message if "time limit" in exc.message else f"a call {exc.message}"
         except CallFailed as exc:
             result.status, result.mistake, result.message = Status.ERROR, "crash", exc.describe()
             result.cause = _cause(exc)

@@ -4,6 +4,7 @@ input mutation, timing beside the reference, and banned imports."""
 from __future__ import annotations
 
 import ast
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from coach.probes import Context, Fail
 from coach.program import Model
-from coach.sandbox import Reply
+from coach.results import Status
+from coach.sandbox import CallTimedOut, Reply
 from coach.wire import Handle, Opaque
 
 BANNED = ("sklearn", "torch", "tensorflow", "jax", "scipy")
@@ -243,12 +245,35 @@ def _diff(before: np.ndarray, now: np.ndarray) -> str:
 
 
 # -- speed -------------------------------------------------------------------------------
+def time_is_up(program: Any) -> bool:
+    """Whether the whole grade's time limit has passed for this program's worker.
+
+    A call refused or cut short for that reason says nothing about the probe's own
+    mistake (an edge case, a slow loop): it is cited as `timeout`.
+    """
+    deadline = getattr(program.worker, "deadline", None)
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def out_of_time(doing: str) -> Fail:
+    return Fail(
+        "timeout",
+        f"{doing}: the grade's time limit ran out (earlier calls used it up)",
+        Status.TIMEOUT,
+    )
+
+
 def time_beside_reference(
     ctx: Context, run: Callable[[Any], float], what: str, limit: float = 10.0
 ) -> tuple[float, float, float]:
     """Time `run(program)` for the reference and the candidate; Fail past `limit`x."""
     ref = run(ctx.reference)
-    cand = run(ctx.candidate)
+    try:
+        cand = run(ctx.candidate)
+    except CallTimedOut:
+        if time_is_up(ctx.candidate):
+            raise out_of_time(what) from None
+        raise
     ratio = cand / max(ref, 1e-4)
     if ratio > limit:
         raise Fail(

@@ -10,7 +10,7 @@ from coach.probes import Context, Fail, probe
 from coach.probes import common as c
 from coach.program import Model, Program
 from coach.results import Status
-from coach.sandbox import ApiMissing, Reply
+from coach.sandbox import ApiMissing, CallTimedOut, Reply
 
 ID = "logistic_regression"
 TUNABLE = ("learning_rate", "n_iterations")  # left at the candidate's default if absent
@@ -36,6 +36,8 @@ def separable(n: int, d: int, seed: int, scale: float = 1.0) -> tuple[np.ndarray
 
 AXES = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
 AXES_Y = np.array([1.0, 1.0, 0.0, 0.0])
+# points on the axes between the two classes, near and far from the boundary
+BETWEEN = np.concatenate([s * AXES for s in (0.02, 0.05, 0.1, 0.15, 0.25, 0.5)])
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -55,6 +57,8 @@ def summed_loss(ctx: Context) -> bool:
             model.set("weights", np.zeros(2))
             model.set("bias", 0.0)
             value = c.scalar(model.call("loss", X, y), "loss(X, y)")
+        except CallTimedOut:
+            raise  # a hang in fit: let the probe that asked carry it, once
         except Exception:  # no loss to read: assume the usual mean
             return False
         if abs(value / (len(y) * math.log(2)) - 1) < 0.05:
@@ -112,6 +116,21 @@ def overfit_tiny(ctx: Context) -> str:
             "cannot-overfit",
             f"on the four points X={AXES.tolist()} with y={AXES_Y.astype(int).tolist()}, "
             f"predict(X) gave {predicted.astype(int).tolist()} after 100 iterations",
+        )
+    # The four points end up far from the boundary, where a threshold in the wrong place
+    # (the logit at 0.5 instead of the probability) still gets them right: between them,
+    # predict must say 1 exactly where predict_proba is at least 0.5.
+    p = probabilities(model, BETWEEN)
+    got = labels(model, BETWEEN)
+    wrong = np.flatnonzero((got != (p >= 0.5)) & (np.abs(p - 0.5) > 1e-6))
+    if wrong.size:
+        i = int(wrong[0])
+        raise Fail(
+            "cannot-overfit",
+            f"after fitting the four points on the axes, at x={BETWEEN[i].tolist()} "
+            f"predict_proba gave {p[i]:.4f} but predict gave {int(got[i])} "
+            f"({wrong.size} of {len(BETWEEN)} points between the classes disagree): "
+            "predict must be 1 exactly where the probability is at least 0.5",
         )
     return "fits the four points on the axes exactly"
 
@@ -185,10 +204,10 @@ def gradient_check(ctx: Context) -> str:
 @probe(ID)
 def log_zero(ctx: Context) -> str:
     model, _ = train(
-        ctx, ctx.candidate, *separable(6, 1, seed=5), learning_rate=0.1, n_iterations=1
+        ctx, ctx.candidate, *separable(6, 2, seed=5), learning_rate=0.1, n_iterations=1
     )
-    X, y = np.array([[40.0], [-40.0]]), np.array([0.0, 1.0])
-    set_parameters(model, np.array([1.0]), 0.0)
+    X, y = np.array([[40.0, 0.0], [-40.0, 0.0]]), np.array([0.0, 1.0])
+    set_parameters(model, np.array([1.0, 0.0]), 0.0)
     try:
         value = c.scalar(model.call("loss", X, y), "loss(X, y)")
     except Fail:
@@ -197,7 +216,7 @@ def log_zero(ctx: Context) -> str:
         if c.error_cause(exc) in ("log-of-zero", None) and "log" in str(exc):
             raise Fail("log-of-zero", f"loss(X, y) raised {exc}") from None
         raise
-    seen = "loss(X=[[40.0], [-40.0]], y=[0, 1]) with weights=[1.0], bias=0"
+    seen = "loss(X=[[40, 0], [-40, 0]], y=[0, 1]) with weights=[1, 0], bias=0"
     cause = c.warning_cause(model.last)
     if not math.isfinite(value):
         raise Fail(
@@ -212,11 +231,11 @@ def log_zero(ctx: Context) -> str:
 @probe(ID)
 def sigmoid_overflow(ctx: Context) -> str:
     model, _ = train(
-        ctx, ctx.candidate, *separable(6, 1, seed=5), learning_rate=0.1, n_iterations=1
+        ctx, ctx.candidate, *separable(6, 2, seed=5), learning_rate=0.1, n_iterations=1
     )
-    X = np.array([[1000.0], [-1000.0]])
-    set_parameters(model, np.array([1.0]), 0.0)
-    seen = "predict_proba(X=[[1000.0], [-1000.0]]) with weights=[1.0], bias=0"
+    X = np.array([[1000.0, 0.0], [-1000.0, 0.0]])
+    set_parameters(model, np.array([1.0, 0.0]), 0.0)
+    seen = "predict_proba(X=[[1000, 0], [-1000, 0]]) with weights=[1, 0], bias=0"
     try:
         p = probabilities(model, X)
     except Fail:
@@ -309,7 +328,7 @@ def edge_fit(
     except Fail:
         raise
     except Exception as exc:
-        raise edge_failure(exc, f"fit on {what}") from None
+        raise edge_failure(exc, f"fit on {what}", ctx.candidate) from None
     cause = c.warning_cause(fit)
     if cause:
         raise Fail(cause[0], f"fit on {what} {cause[1]}")
@@ -317,14 +336,18 @@ def edge_fit(
 
 
 def edge_predict(model: Model, X: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """predict_proba and predict on an edge case, with shapes and values checked."""
+    """predict_proba and predict on an edge case, with shapes and values checked.
+
+    Wrong labels after this are raised through `wrong_on_edge`, so a fit that climbs the
+    loss everywhere is charged as gradient-sign, not as this edge case.
+    """
     try:
         p = probabilities(model, X, mistake="edge-case")
         labels_ = labels(model, X, mistake="edge-case")
     except Fail as fail:
         raise Fail(fail.mistake, f"on {what}: {fail.message}") from None
     except Exception as exc:
-        raise edge_failure(exc, f"predicting on {what}") from None
+        raise edge_failure(exc, f"predicting on {what}", model.program) from None
     cause = c.warning_cause(model.last)
     if cause:
         raise Fail(cause[0], f"predicting on {what} {cause[1]}")
@@ -335,13 +358,45 @@ def edge_predict(model: Model, X: np.ndarray, what: str) -> tuple[np.ndarray, np
     return p, labels_
 
 
-def edge_failure(exc: Exception, doing: str) -> Fail:
+def wrong_on_edge(model: Model, fit: Reply, X: np.ndarray, y: np.ndarray, message: str) -> Fail:
+    """Wrong labels on an edge case: the fit's own mistake when it shows one, else edge-case."""
+    explained = c.explain_fit(model, fit) or climbed(model, X, y)
+    if explained:
+        return Fail(explained[0], f"{message}; {explained[1]}")
+    return Fail("edge-case", message)
+
+
+def climbed(model: Model, X: np.ndarray, y: np.ndarray) -> tuple[str, str] | None:
+    """gradient-sign when fit left the loss above its value at zero weights and bias.
+
+    A history can be flat when the first update already saturates it (features of
+    magnitude 1e4), so it cannot show the climb; the loss at the start can.
+    """
+    try:
+        fitted = c.scalar(model.call("loss", X, y), "loss(X, y)")
+        weights = c.array(model.get("weights"), "weights")
+        set_parameters(model, np.zeros_like(weights), 0.0)
+        start = c.scalar(model.call("loss", X, y), "loss(X, y)")
+    except Exception:  # no loss or weights to compare: nothing to explain with
+        return None
+    if math.isfinite(fitted) and math.isfinite(start) and fitted > start * 1.05 + 1e-12:
+        return (
+            "gradient-sign",
+            f"fit left the training loss at {fitted:.4g}, above its {start:.4g} at zero "
+            "weights: the updates climb the loss instead of descending it",
+        )
+    return None
+
+
+def edge_failure(exc: Exception, doing: str, program: Program) -> Fail:
     """An exception on an edge case: that case's mistake, grouped by where it was raised."""
     from coach.grading import cause_of
 
     describe = getattr(exc, "describe", lambda: str(exc))()
     if isinstance(exc, ApiMissing):
         return Fail("api-contract", describe)
+    if getattr(exc, "status", "") == "timeout" and c.time_is_up(program):
+        return c.out_of_time(doing)
     status = Status.TIMEOUT if getattr(exc, "status", "") == "timeout" else Status.ERROR
     return Fail("edge-case", f"{doing} failed: {describe}", status, cause=cause_of(exc))
 
@@ -350,10 +405,11 @@ def edge_failure(exc: Exception, doing: str) -> Fail:
 def one_sample(ctx: Context) -> str:
     X, y = np.array([[0.5, -1.0]]), np.array([1.0])
     what = "one sample X=[[0.5, -1.0]], y=[1]"
-    model, _ = edge_fit(ctx, X, y, what)
+    model, fit = edge_fit(ctx, X, y, what)
     _, predicted = edge_predict(model, X, what)
     if predicted[0] != 1:
-        raise Fail("edge-case", f"after fitting {what}, predict(X) gave {c.show(predicted)}")
+        message = f"after fitting {what}, predict(X) gave {c.show(predicted)}"
+        raise wrong_on_edge(model, fit, X, y, message)
     return "fits and predicts a single sample"
 
 
@@ -361,11 +417,12 @@ def one_sample(ctx: Context) -> str:
 def one_feature(ctx: Context) -> str:
     X, y = separable(30, 1, seed=8)
     what = "one feature (X of shape (30, 1))"
-    model, _ = edge_fit(ctx, X, y, what)
+    model, fit = edge_fit(ctx, X, y, what)
     _, predicted = edge_predict(model, X, what)
     accuracy = float(np.mean(predicted == y))
     if accuracy < 0.9:
-        raise Fail("edge-case", f"on {what} training accuracy is {accuracy:.0%}")
+        message = f"on {what} training accuracy is {accuracy:.0%}"
+        raise wrong_on_edge(model, fit, X, y, message)
     weights = c.array(model.get("weights"), "weights", "edge-case")
     if weights.size != 1:
         raise Fail("edge-case", f"on {what} weights has shape {weights.shape}")
@@ -378,10 +435,11 @@ def same_labels(ctx: Context) -> str:
     for label in (1.0, 0.0):
         y = np.full(10, label)
         what = f"labels all {int(label)}"
-        model, _ = edge_fit(ctx, X, y, what)
+        model, fit = edge_fit(ctx, X, y, what)
         _, predicted = edge_predict(model, X, what)
         if not np.all(predicted == label):
-            raise Fail("edge-case", f"with {what}, predict gave {c.show(predicted)}")
+            message = f"with {what}, predict gave {c.show(predicted)}"
+            raise wrong_on_edge(model, fit, X, y, message)
     return "predicts the only class when every label is the same"
 
 
@@ -399,7 +457,8 @@ def extreme_values(ctx: Context) -> str:
         raise Fail("log-of-zero", f"on {what} the training loss became {c.show(values)}")
     accuracy = float(np.mean(predicted == y))
     if accuracy < 0.9:
-        raise Fail("edge-case", f"on {what} training accuracy is {accuracy:.0%}")
+        message = f"on {what} training accuracy is {accuracy:.0%}"
+        raise wrong_on_edge(model, fit, X, y, message)
     return "stays finite and accurate on features of magnitude 1e4"
 
 
