@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from coach.results import VERDICT_STYLE
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,14 +22,6 @@ EMPTY_HISTORY = "No sessions yet: try `coach start logistic`."
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR = "█"
 BAR_WIDTH = 30
-
-VERDICT_STYLE = {
-    "strong hire": "green",
-    "hire": "green",
-    "lean hire": "yellow",
-    "lean no hire": "red",
-    "no hire": "red",
-}
 
 
 def clock(seconds: float | None) -> str:

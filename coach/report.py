@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from coach.errors import CoachError
-from coach.results import GradeReport, ProbeResult
+from coach.results import VERDICT_STYLE, GradeReport, ProbeResult
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -34,13 +34,6 @@ STATUS_WORDS = {
     "skip": "skipped",
 }
 
-VERDICT_STYLE = {
-    "strong hire": "green",
-    "hire": "green",
-    "lean hire": "yellow",
-    "lean no hire": "red",
-    "no hire": "red",
-}
 
 OUTPUT_LINES = 12  # lines of the candidate's output shown in the rich and Markdown reports
 

@@ -20,6 +20,13 @@ class Status(str, Enum):
 
 
 VERDICTS = ((90, "strong hire"), (75, "hire"), (60, "lean hire"), (40, "lean no hire"))
+VERDICT_STYLE = {  # the colour a verdict is shown in
+    "strong hire": "green",
+    "hire": "green",
+    "lean hire": "yellow",
+    "lean no hire": "red",
+    "no hire": "red",
+}
 
 
 def verdict_for(score: float) -> str:

@@ -401,6 +401,22 @@ def edge_failure(exc: Exception, doing: str, program: Program) -> Fail:
     return Fail("edge-case", f"{doing} failed: {describe}", status, cause=cause_of(exc))
 
 
+def require_accuracy(
+    model: Model,
+    fit: Reply,
+    X: np.ndarray,
+    y: np.ndarray,
+    predicted: np.ndarray,
+    what: str,
+    least: float = 0.9,
+) -> None:
+    """Fail unless at least `least` of the training labels are predicted right."""
+    accuracy = float(np.mean(predicted == y))
+    if accuracy < least:
+        message = f"on {what} training accuracy is {accuracy:.0%}"
+        raise wrong_on_edge(model, fit, X, y, message)
+
+
 @probe(ID)
 def one_sample(ctx: Context) -> str:
     X, y = np.array([[0.5, -1.0]]), np.array([1.0])
@@ -419,10 +435,7 @@ def one_feature(ctx: Context) -> str:
     what = "one feature (X of shape (30, 1))"
     model, fit = edge_fit(ctx, X, y, what)
     _, predicted = edge_predict(model, X, what)
-    accuracy = float(np.mean(predicted == y))
-    if accuracy < 0.9:
-        message = f"on {what} training accuracy is {accuracy:.0%}"
-        raise wrong_on_edge(model, fit, X, y, message)
+    require_accuracy(model, fit, X, y, predicted, what)
     weights = c.array(model.get("weights"), "weights", "edge-case")
     if weights.size != 1:
         raise Fail("edge-case", f"on {what} weights has shape {weights.shape}")
@@ -455,10 +468,7 @@ def extreme_values(ctx: Context) -> str:
         values = np.zeros(1)
     if not np.all(np.isfinite(values)):
         raise Fail("log-of-zero", f"on {what} the training loss became {c.show(values)}")
-    accuracy = float(np.mean(predicted == y))
-    if accuracy < 0.9:
-        message = f"on {what} training accuracy is {accuracy:.0%}"
-        raise wrong_on_edge(model, fit, X, y, message)
+    require_accuracy(model, fit, X, y, predicted, what)
     return "stays finite and accurate on features of magnitude 1e4"
 
 
