@@ -204,6 +204,16 @@ def _record(reports) -> None:  # type: ignore[no-untyped-def]
         print(f"coach: note: the attempt was not saved: {exc}", file=sys.stderr)
 
 
+def _register_session_commands() -> None:
+    """start, mock, resume and solution live in their own module."""
+    from coach.cli_session import register
+
+    register(app)
+
+
+_register_session_commands()
+
+
 def run(argv: list[str]) -> int:
     """Run the command line and return the exit status; errors become one line."""
     # typer re-exports click's Exit and Abort; ClickException is their usage-error base
