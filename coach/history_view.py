@@ -75,15 +75,23 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
     if not sessions:
         console.print(EMPTY_HISTORY)
         return
-    table = Table(title="Sessions", title_justify="left", header_style="bold")
+    from rich import box
+
+    table = Table(
+        title="Sessions",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("date", no_wrap=True)
-    table.add_column("problem", no_wrap=True)
-    table.add_column("mode")
-    table.add_column("score", justify="right")
-    table.add_column("verdict")
+    table.add_column("problem", no_wrap=True, overflow="ellipsis", min_width=12)
+    table.add_column("mode", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
     table.add_column("time used", justify="right", no_wrap=True)
-    table.add_column("hints", justify="right")
-    table.add_column("first check pass", justify="right")
+    table.add_column("hints", justify="right", no_wrap=True)
+    table.add_column("1st pass", justify="right", no_wrap=True)
     for row in sessions:
         if row.verdict:
             verdict = f"[{VERDICT_STYLE.get(row.verdict, 'default')}]{row.verdict}[/]"
@@ -93,12 +101,12 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
         if row.hint_penalty:
             hints += f" (−{score_text(row.hint_penalty)})"
         table.add_row(
-            local_date(row.started_at),
+            local_date(row.started_at)[5:],  # the year is clear from context
             row.problem,
             row.mode,
             score_text(row.score),
             verdict,
-            f"{clock(row.elapsed_s)} / {clock(row.limit_s)}",
+            f"{clock(row.elapsed_s)}/{clock(row.limit_s)}",
             hints,
             clock(row.first_check_pass_s),
         )

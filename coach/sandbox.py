@@ -44,8 +44,8 @@ class CallFailed(Exception):
     def describe(self) -> str:
         where = f" at line {self.line}" if self.line else ""
         code = f": {self.source}" if self.source else ""
-        kind = f"{self.kind}: " if self.kind else ""
-        return f"{kind}{self.message}{where}{code}"
+        text = ": ".join(part for part in (self.kind, self.message) if part)
+        return f"{text}{where}{code}"
 
 
 class CandidateRaised(CallFailed):

@@ -2,9 +2,8 @@
 
 Everything a session does is here, without any terminal: the REPL (`coach.repl`) and the tests
 drive a `Session` through its methods. State goes to the history database at every command
-(and every few seconds from the REPL), plus a small JSON file beside the database for what the
-database has no column for (which hints were given, the last check), so a killed terminal loses
-at most seconds.
+(and every few seconds from the REPL), hints given and the last check included, so a killed
+terminal loses at most seconds.
 """
 
 from __future__ import annotations
@@ -201,12 +200,6 @@ def report_mistakes(report: GradeReport) -> list[str]:
 # the session
 
 
-def state_dir() -> Path:
-    from coach.store import home_dir
-
-    return home_dir() / "sessions"
-
-
 class Session:
     """One session on one file. Safe to call from the REPL and the file watcher at once."""
 
@@ -225,7 +218,7 @@ class Session:
         hint_penalty: float = 0.0,
         first_check_pass_s: float | None = None,
         status: str = "active",
-        started_at: str = "",
+        state: str = "{}",
     ) -> None:
         self.spec = spec
         self.path = path
@@ -239,7 +232,6 @@ class Session:
         self.hint_penalty = hint_penalty
         self.first_check_pass_s = first_check_pass_s
         self.status = status
-        self.started_at = started_at  # ties the hint-state file to this very session
         self.graduated = 0  # graduated hints given
         self.hinted: list[str] = []  # mistakes already explained by a hint
         self.last_mistakes: list[str] = []  # what the last check or grade found
@@ -248,7 +240,7 @@ class Session:
         self.last_report: GradeReport | None = None
         self.quiz_done = False
         self._lock = threading.RLock()
-        self._load_state()
+        self._load_state(state)
 
     # -- making and resuming
 
@@ -284,7 +276,6 @@ class Session:
             session_id=session_id,
             minutes=minutes,
             clock=clock,
-            started_at=store.session(session_id).started_at,
         )
         session.save(status="active")
         return session, starter
@@ -306,7 +297,7 @@ class Session:
             hints_used=row.hints_used,
             hint_penalty=row.hint_penalty,
             first_check_pass_s=row.first_check_pass_s,
-            started_at=row.started_at,
+            state=row.state,
         )
         session.save(status="active")
         return session
@@ -482,7 +473,7 @@ class Session:
     # -- saving
 
     def save(self, **extra: Any) -> None:
-        """Write the session's time, phase and hints to the database, and the hint state."""
+        """Write the session's time, phase, hints and remembered state to the database."""
         with self._lock:
             if "status" in extra:
                 self.status = extra["status"]
@@ -492,10 +483,10 @@ class Session:
                 "hints_used": self.hints_used,
                 "hint_penalty": self.hint_penalty,
                 "first_check_pass_s": self.first_check_pass_s,
+                "state": json.dumps(self._state()),
             }
             fields.update(extra)
             self.store.save_session(self.id, **fields)
-            self._save_state()
 
     def save_if_idle(self) -> bool:
         """Save unless a command (a check from the watcher, say) is running: that one saves
@@ -508,12 +499,8 @@ class Session:
             self._lock.release()
         return True
 
-    def _state_path(self) -> Path:
-        return state_dir() / f"{self.id}.json"
-
-    def _save_state(self) -> None:
-        state = {
-            "started_at": self.started_at,
+    def _state(self) -> dict[str, Any]:
+        return {
             "graduated": self.graduated,
             "hinted": self.hinted,
             "last_mistakes": self.last_mistakes,
@@ -521,21 +508,13 @@ class Session:
             "last_ok": self.last_ok,
             "quiz_done": self.quiz_done,
         }
-        path = self._state_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(state), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            pass  # the database has the essentials; this is a nicety
 
-    def _load_state(self) -> None:
+    def _load_state(self, text: str) -> None:
         try:
-            state = json.loads(self._state_path().read_text(encoding="utf-8"))
-            if state.get("started_at") != self.started_at:
-                raise ValueError("the state of another session (a database started afresh)")
-        except (OSError, ValueError, AttributeError):
+            state = json.loads(text or "{}")
+            if not isinstance(state, dict) or "graduated" not in state:
+                raise ValueError("no state saved yet")
+        except ValueError:
             # no record of which hints were given: assume the graduated ones, in order
             self.graduated = min(self.hints_used, len(self.spec.hints))
             return
@@ -558,7 +537,7 @@ class Session:
         and explained. `ask(prompt)` returns the answer typed, or None when input ends."""
         result = quiz(self.spec, ask, say, record=self._record_followup)
         self.quiz_done = True
-        self._save_state()
+        self.save()
         return result
 
     def _record_followup(self, question: str, chosen: str, correct: bool) -> None:

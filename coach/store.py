@@ -48,6 +48,7 @@ SESSION_FIELDS = (
     "first_check_pass_s",
     "score",
     "verdict",
+    "state",
 )
 
 
@@ -158,6 +159,12 @@ def m001_initial(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+@migration
+def m002_session_state(db: sqlite3.Connection) -> None:
+    """What a session remembers beyond its clock: hints given, the last check (JSON)."""
+    db.execute("ALTER TABLE sessions ADD COLUMN state TEXT NOT NULL DEFAULT '{}'")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -184,6 +191,7 @@ class SessionRow:
     score: float | None
     verdict: str | None
     updated_at: str
+    state: str = "{}"  # JSON: what the session remembers beyond its clock
 
     @property
     def limit_s(self) -> float:
@@ -366,7 +374,7 @@ class Store:
     @_guarded
     def save_session(self, session_id: int, **fields: Any) -> None:
         """Update some of: elapsed_s, phase, hints_used, hint_penalty, status,
-        first_check_pass_s, score, verdict (updated_at is set here)."""
+        first_check_pass_s, score, verdict, state (updated_at is set here)."""
         unknown = sorted(set(fields) - set(SESSION_FIELDS))
         if unknown:
             raise ValueError(f"unknown session fields: {', '.join(unknown)}")

@@ -69,6 +69,27 @@ def test_home_dir_follows_coach_home(coach_home: Path, monkeypatch: pytest.Monke
     assert (nested / "coach.db").exists()
 
 
+def test_a_version_1_database_is_upgraded_keeping_its_sessions(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "coach.db"
+    old = sqlite3.connect(path)
+    MIGRATIONS[0](old)
+    old.execute(
+        "INSERT INTO sessions (problem, mode, file, minutes, started_at, elapsed_s, status, "
+        "phase, hints_used, hint_penalty, updated_at) VALUES ('kmeans', 'practice', 'k.py', "
+        "30, '2026-01-01T00:00:00+00:00', 61.5, 'paused', 'coding', 1, 0, "
+        "'2026-01-01T00:01:00+00:00')"
+    )
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    with Store(path) as db:
+        assert db.schema_version() == SCHEMA_VERSION
+        row = db.last_unfinished()
+        assert row is not None and row.elapsed_s == 61.5 and row.state == "{}"
+
+
 def test_fresh_database_has_every_table_and_version(tmp_path: Path) -> None:
     path = tmp_path / "coach.db"
     with Store(path) as db:
@@ -92,6 +113,7 @@ def test_fresh_database_has_every_table_and_version(tmp_path: Path) -> None:
         "score",
         "verdict",
         "updated_at",
+        "state",
     ]
     assert columns(path, "attempts") == [
         "id",
@@ -392,7 +414,7 @@ def test_render_history_shows_each_session(tmp_path: Path) -> None:
         con = console()
         render_history(con, db.sessions())
     text = output(con)
-    for expected in ("kmeans", "82.5", "hire", "12:34 / 45:00", "05:12", "mock", "active"):
+    for expected in ("kmeans", "82.5", "hire", "12:34/45:00", "05:12", "mock", "active"):
         assert expected in text
     assert "—" in text  # no first check pass yet in the second session
     assert text.index("logistic_regression") < text.index("kmeans")  # newest first
