@@ -192,7 +192,7 @@ def render_list(
         console.print("[dim]coach show ID for the statement; coach start ID to practise.[/]")
 
 
-def render_show(console: Console, spec: ProblemSpec) -> None:
+def render_show(console: Console, spec: ProblemSpec, *, in_session: bool = False) -> None:
     """The `coach show` page: statement, required interface, time limit, examples."""
     from rich.markdown import Markdown
     from rich.rule import Rule
@@ -241,10 +241,11 @@ def render_show(console: Console, spec: ProblemSpec) -> None:
             code = example_code(spec, example)
             console.print(Syntax(code, "python", theme="ansi_dark", word_wrap=True))
         console.print()
-    console.print(
-        f"[dim]coach start {spec.id} writes a starter file and starts a "
-        f"{spec.minutes}-minute session.[/]"
-    )
+    if not in_session:
+        console.print(
+            f"[dim]coach start {spec.id} writes a starter file and starts a "
+            f"{spec.minutes}-minute session.[/]"
+        )
 
 
 def render_check(console: Console, spec: ProblemSpec, path: Any, results: list[Any]) -> None:

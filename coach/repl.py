@@ -457,7 +457,7 @@ class Repl:
         from coach.problem_view import render_show
 
         with self._print_lock:
-            render_show(self.console, self.session.spec)
+            render_show(self.console, self.session.spec, in_session=True)
         self.say(f"Your file: {self.session.path}", "dim")
 
     def cmd_edit(self, args: list[str]) -> None:

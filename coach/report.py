@@ -356,6 +356,9 @@ def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[Rendera
         )
         out.append(aliases)
 
+    for note in report.notes:
+        out.append(Text(f"Note: {_printable(note)}", style="italic"))
+
     if report.candidate_output.strip():
         head, more = _output_head(report.candidate_output)
         text = Text(head, style="dim")
@@ -463,6 +466,7 @@ def _markdown_report(report: GradeReport, catalogue: dict[str, Any]) -> str:
     if report.aliases_used:
         aliases = ", ".join(f"`{k}` → `{v}`" for k, v in report.aliases_used.items())
         lines += [f"**Aliases used:** {aliases}", ""]
+    lines += [f"*Note: {_md(note)}*\n" for note in report.notes]
     if report.candidate_output.strip():
         head, more = _output_head(report.candidate_output)
         lines += ["### What your file printed", "", _fence(head)]

@@ -103,7 +103,7 @@ def _open(
             f"[yellow]{starter.path} exists: the session continues on it, unchanged[/] "
             "[dim](--fresh starts over and keeps it as a backup)[/]"
         )
-    render_show(console, spec)
+    render_show(console, spec, in_session=True)
     _intro(console, session)
     return session
 
