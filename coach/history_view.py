@@ -69,14 +69,13 @@ def bar(count: int, most: int, width: int = BAR_WIDTH) -> str:
 
 
 def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
-    """A table of past sessions, newest first."""
+    """A table of past sessions, newest first, two lines a row so it fits 80 columns."""
+    from rich import box
     from rich.table import Table
 
     if not sessions:
         console.print(EMPTY_HISTORY)
         return
-    from rich import box
-
     table = Table(
         title="Sessions",
         title_justify="left",
@@ -85,13 +84,11 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
         pad_edge=False,
     )
     table.add_column("date", no_wrap=True)
-    table.add_column("problem", no_wrap=True, overflow="ellipsis", min_width=12)
-    table.add_column("mode", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("time used", justify="right", no_wrap=True)
+    table.add_column("problem", no_wrap=True)
+    table.add_column("score", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
     table.add_column("hints", justify="right", no_wrap=True)
-    table.add_column("1st pass", justify="right", no_wrap=True)
+    table.add_column("check ✓", justify="right", no_wrap=True)
     for row in sessions:
         if row.verdict:
             verdict = f"[{VERDICT_STYLE.get(row.verdict, 'default')}]{row.verdict}[/]"
@@ -99,14 +96,13 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
             verdict = f"[dim]{row.status}[/]"
         hints = str(row.hints_used)
         if row.hint_penalty:
-            hints += f" (−{score_text(row.hint_penalty)})"
+            hints += f"\n−{score_text(row.hint_penalty)} pts"
+        day, _, hour = local_date(row.started_at).partition(" ")
         table.add_row(
-            local_date(row.started_at)[5:],  # the year is clear from context
-            row.problem,
-            row.mode,
-            score_text(row.score),
-            verdict,
-            f"{clock(row.elapsed_s)}/{clock(row.limit_s)}",
+            f"{day[5:]}\n{hour}",  # month-day: the year is clear from context
+            f"{row.problem}\n[dim]{row.mode}[/]",
+            f"{score_text(row.score)}\n{verdict}",
+            f"{clock(row.elapsed_s)}\nof {clock(row.limit_s)}",
             hints,
             clock(row.first_check_pass_s),
         )

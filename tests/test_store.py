@@ -414,7 +414,7 @@ def test_render_history_shows_each_session(tmp_path: Path) -> None:
         con = console()
         render_history(con, db.sessions())
     text = output(con)
-    for expected in ("kmeans", "82.5", "hire", "12:34/45:00", "05:12", "mock", "active"):
+    for expected in ("kmeans", "82.5", "hire", "12:34", "of 45:00", "05:12", "mock", "active"):
         assert expected in text
     assert "—" in text  # no first check pass yet in the second session
     assert text.index("logistic_regression") < text.index("kmeans")  # newest first
