@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coach.detect import check_file, detect
-from coach.grading import CALL_TIMEOUT, Grader
-from coach.results import GradeReport
 from coach.sandbox import Worker
+
+if TYPE_CHECKING:
+    from coach.results import GradeReport
 
 
 def grade_files(
@@ -20,14 +21,15 @@ def grade_files(
     problems: str | None = None,
 ) -> list[GradeReport]:
     """One report per file, in order. The first workers start before the specs load."""
+    from coach.detect import check_file, detect
+
     for path in files:
         check_file(path)
-    early = {
-        i: Worker(str(files[i]), call_timeout=CALL_TIMEOUT) for i in range(min(jobs, len(files)))
-    }
+    early = {i: Worker(str(files[i])) for i in range(min(jobs, len(files)))}
     for worker in early.values():
         worker.start()
-    try:
+    try:  # the heavy imports (pydantic, numpy) happen while the workers start
+        from coach.grading import Grader
         from coach.specs import Bank
 
         bank = Bank.load(problems)

@@ -13,7 +13,6 @@ from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Worker
 from coach.specs import ProblemSpec
 
 DEFAULT_TIMEOUT = 60.0  # seconds for one file's whole grade
-CALL_TIMEOUT = 3.0  # seconds for one call into the candidate's code
 OUTPUT_CAP = 4096
 
 
@@ -38,7 +37,7 @@ class Grader:
         deadline = started + self.timeout
         path = Path(path)
         source = path.read_text(encoding="utf-8", errors="replace")
-        candidate = candidate or Worker(str(path), call_timeout=CALL_TIMEOUT)
+        candidate = candidate or Worker(str(path))
         reference = reference or Worker(self.reference_path, call_timeout=30.0)
         candidate.deadline = deadline
         try:
@@ -86,7 +85,10 @@ class Grader:
             result.mistake = "unvectorized" if spec.mistake == "unvectorized" else "timeout"
             result.message = exc.message if "time limit" in exc.message else f"a call {exc.message}"
         except CallFailed as exc:
-            result.status, result.mistake, result.message = Status.ERROR, "crash", exc.describe()
+            result.status, result.message = Status.ERROR, exc.describe()
+            from coach.probes.common import error_cause
+
+            result.mistake = error_cause(exc) or "crash"
             result.cause = _cause(exc)
         result.duration_s = time.perf_counter() - started
         return result

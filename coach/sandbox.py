@@ -24,6 +24,7 @@ from coach.paths import PACKAGE_DIR
 
 OUTPUT_CAP = 4096
 MAX_RESTARTS = 25
+CALL_TIMEOUT = 3.0  # seconds for one call into the candidate's code
 BOOT = "import sys; sys.path.insert(0, {root!r}); from coach.worker import main; main()"
 
 
@@ -101,7 +102,7 @@ class Worker:
         self,
         path: str,
         *,
-        call_timeout: float = 3.0,
+        call_timeout: float = CALL_TIMEOUT,
         memory_mb: int = 2048,
         deadline: float | None = None,
     ) -> None:

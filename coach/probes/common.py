@@ -98,8 +98,10 @@ def warning_cause(reply: Reply | None) -> tuple[str, str] | None:
 
 
 def error_cause(exc: BaseException) -> str | None:
-    """The mistake an exception from the candidate points to, if a numerical one."""
+    """The mistake an exception from the candidate points to, if one is plain from it."""
     text = f"{getattr(exc, 'kind', '')} {getattr(exc, 'message', exc)}"
+    if "Cannot cast ufunc" in text and "output from" in text:
+        return "input-mutation"  # `X -= ...` on the caller's integer array: in place
     if "overflow" in text and ("exp" in text or "Overflow" in text):
         return "exp-overflow"
     if "divide by zero encountered in log" in text or "math domain error" in text:

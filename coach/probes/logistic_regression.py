@@ -107,8 +107,10 @@ def set_parameters(model: Model, weights: np.ndarray, bias: float) -> None:
 # -- probes ------------------------------------------------------------------------------
 @probe(ID)
 def overfit_tiny(ctx: Context) -> str:
-    model, fit = train(ctx, ctx.candidate, AXES, AXES_Y, learning_rate=0.5, n_iterations=100)
-    predicted = labels(model, AXES)
+    # integer arrays, as an interviewer types them (the statement allows integer X)
+    X, y = AXES.astype(int), AXES_Y.astype(int)
+    model, fit = train(ctx, ctx.candidate, X, y, learning_rate=0.5, n_iterations=100)
+    predicted = labels(model, X)
     if not np.array_equal(predicted, AXES_Y):
         raise c.fail_fit(
             model,
