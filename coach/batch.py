@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.sandbox import Worker
+from coach.sandbox import REFERENCE_CALL_TIMEOUT, Worker
 
 if TYPE_CHECKING:
     from coach.results import GradeReport
@@ -25,8 +25,10 @@ def grade_files(
 
     for path in files:
         check_file(path)
-    early = {i: Worker(str(files[i])) for i in range(min(jobs, len(files)))}
-    for worker in early.values():
+    first = range(min(jobs, len(files)))
+    early = {i: Worker(str(files[i])) for i in first}
+    references = {i: ref for i in first if (ref := _reference_for(files[i], problem))}
+    for worker in (*early.values(), *references.values()):
         worker.start()
     try:  # the heavy imports (pydantic, numpy) happen while the workers start
         from coach.grading import Grader
@@ -35,14 +37,35 @@ def grade_files(
         bank = Bank.load(problems)
         specs = [detect(path, bank, problem) for path in files]
     except BaseException:
-        for worker in early.values():
+        for worker in (*early.values(), *references.values()):
             worker.close()
         raise
 
     def grade_one(i: int) -> GradeReport:
-        return Grader(specs[i], timeout=timeout).grade(files[i], candidate=early.get(i))
+        reference = references.get(i)
+        if reference is not None and Path(reference.path) != specs[i].reference_solution.resolve():
+            reference.close()  # the marker named another problem than the one graded
+            reference = None
+        return Grader(specs[i], timeout=timeout).grade(
+            files[i], candidate=early.get(i), reference=reference
+        )
 
     if jobs == 1 or len(files) == 1:
         return [grade_one(i) for i in range(len(files))]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(grade_one, range(len(files))))
+
+
+def _reference_for(path: Path, problem: str | None) -> Worker | None:
+    """A worker for the reference solution, when the problem is plain without the specs."""
+    from coach.detect import marker
+    from coach.paths import reference_solution
+
+    try:
+        named = problem or marker(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    found = reference_solution(named.replace("-", "_")) if named else None
+    if found is None or not found.exists():
+        return None
+    return Worker(str(found), call_timeout=REFERENCE_CALL_TIMEOUT)

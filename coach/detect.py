@@ -5,9 +5,12 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
-from coach.specs import Bank, ProblemSpec
+
+if TYPE_CHECKING:
+    from coach.specs import Bank, ProblemSpec
 
 MARKER = re.compile(r"#\s*coach:\s*([\w-]+)")
 MARKER_LINES = 5
@@ -28,10 +31,9 @@ def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
     if problem:
         return bank.resolve(problem)
     source = path.read_text(encoding="utf-8", errors="replace")
-    for line in source.splitlines()[:MARKER_LINES]:
-        found = MARKER.search(line)
-        if found:
-            return bank.resolve(found.group(1))
+    marked = marker(source)
+    if marked:
+        return bank.resolve(marked)
     by_name = bank.lookup(path.stem)
     if by_name:
         return by_name
@@ -45,6 +47,15 @@ def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
     raise CoachError(
         f"cannot tell which problem {path} answers; pass --problem with one of: {named}"
     )
+
+
+def marker(source: str) -> str | None:
+    """The problem named by a `# coach: ID` comment in the first lines, if any."""
+    for line in source.splitlines()[:MARKER_LINES]:
+        found = MARKER.search(line)
+        if found:
+            return found.group(1)
+    return None
 
 
 def _defined_names(source: str) -> set[str]:

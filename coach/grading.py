@@ -9,7 +9,13 @@ from pathlib import Path
 from coach.probes import Context, Fail, probes_for
 from coach.program import Program
 from coach.results import GradeReport, ProbeResult, Status, verdict_for
-from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Worker
+from coach.sandbox import (
+    REFERENCE_CALL_TIMEOUT,
+    ApiMissing,
+    CallFailed,
+    CallTimedOut,
+    Worker,
+)
 from coach.specs import ProblemSpec
 
 DEFAULT_TIMEOUT = 60.0  # seconds for one file's whole grade
@@ -38,7 +44,7 @@ class Grader:
         path = Path(path)
         source = path.read_text(encoding="utf-8", errors="replace")
         candidate = candidate or Worker(str(path))
-        reference = reference or Worker(self.reference_path, call_timeout=30.0)
+        reference = reference or Worker(self.reference_path, call_timeout=REFERENCE_CALL_TIMEOUT)
         candidate.deadline = deadline
         try:
             syntax = _syntax_error(source, path)

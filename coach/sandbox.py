@@ -25,6 +25,7 @@ from coach.paths import PACKAGE_DIR
 OUTPUT_CAP = 4096
 MAX_RESTARTS = 25
 CALL_TIMEOUT = 3.0  # seconds for one call into the candidate's code
+REFERENCE_CALL_TIMEOUT = 30.0  # the reference is trusted; its limit only stops a runaway
 BOOT = "import sys; sys.path.insert(0, {root!r}); from coach.worker import main; main()"
 
 
