@@ -71,10 +71,7 @@ def pair(value: Any, what: str) -> tuple[Any, Any]:
 def history(model: Model, at_least: int = 2) -> np.ndarray:
     """The model's loss history after fit, as floats."""
     raw = model.get("loss_history")
-    values = array(raw, "loss_history")
-    if values.ndim != 1 and values.size != len(np.atleast_1d(values)):
-        values = values.ravel()
-    values = values.ravel()
+    values = array(raw, "loss_history").ravel()
     if values.size < at_least:
         raise Fail("api-contract", f"loss_history holds {values.size} values after fit")
     return values
@@ -193,8 +190,8 @@ def gradient_check(
         f"{numeric:.6g} (relative error {error:.1e})"
     )
     if flipped > checked / 2:
-        return _raise(Fail("gradient-sign", f"{seen}; {flipped} of {checked} have the wrong sign"))
-    return _raise(Fail("wrong-gradient", seen))
+        raise Fail("gradient-sign", f"{seen}; {flipped} of {checked} have the wrong sign")
+    raise Fail("wrong-gradient", seen)
 
 
 def _central_difference(
@@ -214,10 +211,6 @@ def _central_difference(
         model.set(name, moved.reshape(shape) if shape else float(moved[0]))
         results.append(loss())
     return (results[0] - results[1]) / (2 * eps)
-
-
-def _raise(exc: Exception) -> str:
-    raise exc
 
 
 # -- inputs ------------------------------------------------------------------------------
