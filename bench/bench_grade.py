@@ -45,13 +45,19 @@ def main() -> None:
     help_floor = median_time([py, "-c", "import typer, rich.console"], runs)
     help_time = median_time([coach, "--help"], runs)
 
-    print(f"grade floor   {grade_floor * 1000:7.0f} ms  (numpy {numpy_floor * 1000:.0f} + "
-          f"parent imports {parent_floor * 1000:.0f})")
-    print(f"coach grade   {grade * 1000:7.0f} ms  = {grade / grade_floor:.2f}x the floor "
-          "(target <= 3x)")
+    print(
+        f"grade floor   {grade_floor * 1000:7.0f} ms  (numpy {numpy_floor * 1000:.0f} + "
+        f"parent imports {parent_floor * 1000:.0f})"
+    )
+    print(
+        f"coach grade   {grade * 1000:7.0f} ms  = {grade / grade_floor:.2f}x the floor "
+        "(target <= 3x)"
+    )
     print(f"help floor    {help_floor * 1000:7.0f} ms")
-    print(f"coach --help  {help_time * 1000:7.0f} ms  = {help_time / help_floor:.2f}x the floor "
-          "(target <= 1.5x)")
+    print(
+        f"coach --help  {help_time * 1000:7.0f} ms  = {help_time / help_floor:.2f}x the floor "
+        "(target <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":
