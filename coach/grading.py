@@ -61,15 +61,12 @@ class Grader:
             ctx = Context(
                 self.spec, Program(candidate, self.spec), Program(reference, self.spec), source
             )
-            results = [self._run(ctx, probe_id) for probe_id in self._probe_ids()]
+            results = [self._run(ctx, probe.id) for probe in self.spec.probes]
         finally:
             candidate.close()
             reference.close()
-        results = attribute_crashes(results)
+        results = attribute_crashes(self.spec, results)
         return self._report(path, results, started, candidate, ctx.notes)
-
-    def _probe_ids(self) -> list[str]:
-        return [p.id for p in self.spec.probes]
 
     def _run(self, ctx: Context, probe_id: str) -> ProbeResult:
         spec = self.spec.probe(probe_id)
@@ -161,12 +158,10 @@ def _cause(exc: CallFailed) -> str:
     return f"{exc.kind}:{exc.line}:{exc.message[:80]}"
 
 
-EDGE_PROBES = {"one_sample", "one_feature", "same_labels", "extreme_values"}
-
-
-def attribute_crashes(results: list[ProbeResult]) -> list[ProbeResult]:
+def attribute_crashes(spec: ProblemSpec, results: list[ProbeResult]) -> list[ProbeResult]:
     """An error that edge cases share with ordinary probes is a crash, not an edge case."""
-    ordinary = {r.cause for r in results if r.cause and r.id not in EDGE_PROBES}
+    edge = {p.id for p in spec.probes if p.mistake == "edge-case"}
+    ordinary = {r.cause for r in results if r.cause and r.id not in edge}
     for r in results:
         if r.mistake == "edge-case" and r.cause in ordinary:
             r.mistake = "crash"

@@ -12,6 +12,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference_solutions" / "logistic_regression.py"
 
+# DESIGN §5: the keys of a JSON report, in order (the contract, written out on purpose)
+REPORT_KEYS = [
+    "schema",
+    "problem",
+    "file",
+    "score",
+    "max_score",
+    "verdict",
+    "duration_s",
+    "probes",
+    "mistakes",
+    "aliases_used",
+    "candidate_output",
+]
+
 
 @pytest.fixture(autouse=True)
 def coach_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

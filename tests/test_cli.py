@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, ROOT, run_coach
+from conftest import REFERENCE, REPORT_KEYS, ROOT, run_coach
 
 pytestmark = pytest.mark.slow
 
@@ -25,20 +25,6 @@ GRADIENT_ASCENT = (
         "self.bias = self.bias + self.learning_rate * db",
     )
 )
-
-REPORT_KEYS = [
-    "schema",
-    "problem",
-    "file",
-    "score",
-    "max_score",
-    "verdict",
-    "duration_s",
-    "probes",
-    "mistakes",
-    "aliases_used",
-    "candidate_output",
-]
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:

@@ -12,25 +12,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import pytest
+from conftest import REPORT_KEYS
 from rich.console import Console
 
 from coach.errors import CoachError
 from coach.report import print_rich, render
 from coach.results import GradeReport, ProbeResult, Status, verdict_for
 
-REPORT_KEYS = [
-    "schema",
-    "problem",
-    "file",
-    "score",
-    "max_score",
-    "verdict",
-    "duration_s",
-    "probes",
-    "mistakes",
-    "aliases_used",
-    "candidate_output",
-]
 PROBE_KEYS = ["id", "status", "points", "max_points", "mistake", "message", "duration_s"]
 
 LOG_ZERO_MSG = "loss(X=[[40.], [-40.]], y=[0, 1]) returned inf"
