@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.sandbox import REFERENCE_CALL_TIMEOUT, Worker
+from coach.limits import DEFAULT, Limits
+from coach.sandbox import Worker
 
 if TYPE_CHECKING:
     from coach.results import GradeReport
@@ -17,7 +18,7 @@ def grade_files(
     *,
     problem: str | None = None,
     jobs: int = 1,
-    timeout: float = 60.0,
+    limits: Limits = DEFAULT,
     problems: str | None = None,
 ) -> list[GradeReport]:
     """One report per file, in order. The first workers start before the specs load."""
@@ -26,16 +27,18 @@ def grade_files(
     for path in files:
         check_file(path)
     first = range(min(jobs, len(files)))
-    early = {i: Worker(str(files[i])) for i in first}
-    references = {i: ref for i in first if (ref := _reference_for(files[i], problem))}
+    early = {i: Worker(str(files[i]), limits=limits) for i in first}
+    references = {i: ref for i in first if (ref := _reference_for(files[i], problem, limits))}
     for worker in (*early.values(), *references.values()):
         worker.start()
     try:  # the heavy imports (pydantic, numpy) happen while the workers start
-        from coach.grading import Grader
+        from coach.grading import Grader, check_spec
         from coach.specs import Bank
 
         bank = Bank.load(problems)
         specs = [detect(path, bank, problem) for path in files]
+        for spec in {s.id: s for s in specs}.values():
+            check_spec(spec)
     except BaseException:
         for worker in (*early.values(), *references.values()):
             worker.close()
@@ -46,7 +49,7 @@ def grade_files(
         if reference is not None and Path(reference.path) != specs[i].reference_solution.resolve():
             reference.close()  # the marker named another problem than the one graded
             reference = None
-        return Grader(specs[i], timeout=timeout).grade(
+        return Grader(specs[i], limits=limits).grade(
             files[i], candidate=early.get(i), reference=reference
         )
 
@@ -56,7 +59,7 @@ def grade_files(
         return list(pool.map(grade_one, range(len(files))))
 
 
-def _reference_for(path: Path, problem: str | None) -> Worker | None:
+def _reference_for(path: Path, problem: str | None, limits: Limits) -> Worker | None:
     """A worker for the reference solution, when the problem is plain without the specs."""
     from coach.detect import marker
     from coach.paths import reference_solution
@@ -68,4 +71,4 @@ def _reference_for(path: Path, problem: str | None) -> Worker | None:
     found = reference_solution(named.replace("-", "_")) if named else None
     if found is None or not found.exists():
         return None
-    return Worker(str(found), call_timeout=REFERENCE_CALL_TIMEOUT)
+    return Worker(str(found), limits=limits, role="reference")

@@ -23,6 +23,12 @@ app = typer.Typer(
 )
 
 
+class SandboxChoice(str, Enum):
+    auto = "auto"
+    bwrap = "bwrap"
+    process = "process"
+
+
 class Format(str, Enum):
     rich = "rich"
     json = "json"
@@ -82,12 +88,17 @@ def grade(
         Optional[float],  # noqa: UP045
         typer.Option(help="Exit 1 when a file scores below this."),
     ] = None,
+    sandbox: Annotated[
+        SandboxChoice, typer.Option(help="bwrap (no network, coach's files hidden) or process.")
+    ] = SandboxChoice.auto,
     problems: ProblemsDir = None,
 ) -> None:
     """Run the hidden grader on one or more files and print the scored report."""
     from coach.batch import grade_files
+    from coach.limits import Limits
 
-    reports = grade_files(files, problem=problem, jobs=jobs, timeout=timeout, problems=problems)
+    limits = Limits(grade_s=timeout, sandbox=sandbox.value)
+    reports = grade_files(files, problem=problem, jobs=jobs, limits=limits, problems=problems)
     _emit(reports, fmt, output)
     _record(reports)
     if min_score is not None and any(r.score < min_score for r in reports):

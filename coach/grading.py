@@ -6,46 +6,56 @@ import ast
 import time
 from pathlib import Path
 
-from coach.probes import Context, Fail, probes_for
+from coach.errors import CoachError
+from coach.limits import DEFAULT, Limits
+from coach.probes import Context, Fail, Skip, resolve, unknown_probes
+from coach.probes.adapters import adapter_for
+from coach.probes.evidence import cause_key, error_cause
 from coach.program import Program
 from coach.results import GradeReport, ProbeResult, Status, verdict_for
-from coach.sandbox import (
-    REFERENCE_CALL_TIMEOUT,
-    ApiMissing,
-    CallFailed,
-    CallTimedOut,
-    Worker,
-)
-from coach.specs import ProblemSpec
+from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Worker
+from coach.specs import ProbeSpec, ProblemSpec
 
-DEFAULT_TIMEOUT = 60.0  # seconds for one file's whole grade
-OUTPUT_CAP = 4096
+PROCESS_NOTE = (
+    "graded in 'process' mode (bubblewrap is not available here): the candidate's code ran "
+    "with resource limits but could read files, including coach's own; use bwrap for "
+    "untrusted code"
+)
+
+
+def check_spec(spec: ProblemSpec) -> None:
+    """A CoachError naming the spec file when a probe entry has nothing to run it."""
+    missing = unknown_probes(spec)
+    if missing:
+        where = spec.source or f"problem {spec.id}"
+        raise CoachError(f"{where}: no family or problem probe provides {', '.join(missing)}")
 
 
 class Grader:
-    """Grades files for one problem; workers may be started early with `start`."""
+    """Grades files for one problem; workers may be started early and handed in."""
 
     def __init__(
         self,
         spec: ProblemSpec,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        limits: Limits = DEFAULT,
         reference: str | Path | None = None,
     ) -> None:
+        check_spec(spec)
         self.spec = spec
-        self.timeout = timeout
+        self.limits = limits
         self.reference_path = str(reference or spec.reference_solution)
 
     def grade(
         self, path: str | Path, candidate: Worker | None = None, reference: Worker | None = None
     ) -> GradeReport:
         started = time.monotonic()
-        deadline = started + self.timeout
         path = Path(path)
         source = path.read_text(encoding="utf-8", errors="replace")
-        candidate = candidate or Worker(str(path))
-        reference = reference or Worker(self.reference_path, call_timeout=REFERENCE_CALL_TIMEOUT)
-        candidate.deadline = deadline
+        candidate = candidate or Worker(str(path), limits=self.limits)
+        reference = reference or Worker(self.reference_path, limits=self.limits, role="reference")
+        candidate.deadline = started + self.limits.grade_s
+        notes: list[str] = [PROCESS_NOTE] if candidate.sandbox == "process" else []
         try:
             syntax = _syntax_error(source, path)
             if syntax:
@@ -59,40 +69,49 @@ class Grader:
                     path, f"importing the file failed: {exc.describe()}", started, candidate
                 )
             ctx = Context(
-                self.spec, Program(candidate, self.spec), Program(reference, self.spec), source
+                self.spec,
+                Program(candidate, self.spec),
+                Program(reference, self.spec),
+                source,
+                adapter_for(self.spec),
+                notes=notes,
             )
-            results = [self._run(ctx, probe.id) for probe in self.spec.probes]
+            results = [self._run(ctx, entry) for entry in self.spec.probes]
         finally:
             candidate.close()
             reference.close()
         results = attribute_crashes(self.spec, results)
-        return self._report(path, results, started, candidate, ctx.notes)
+        return self._report(path, results, started, candidate, notes)
 
-    def _run(self, ctx: Context, probe_id: str) -> ProbeResult:
-        spec = self.spec.probe(probe_id)
-        result = ProbeResult(probe_id, Status.PASS, 0, spec.points, title=spec.title)
-        fn = probes_for(self.spec.id).get(probe_id)
+    def _run(self, ctx: Context, entry: ProbeSpec) -> ProbeResult:
+        result = ProbeResult(entry.id, Status.PASS, 0, entry.points, title=entry.title)
+        found = resolve(self.spec, entry)
+        assert found is not None  # check_spec saw to it
+        ctx.entry = entry
         started = time.perf_counter()
         try:
-            if fn is None:
-                raise Fail("api-contract", f"coach has no probe '{probe_id}'", Status.SKIP)
-            result.message = fn(ctx)
-            result.points = spec.points
+            for gate in found.needs:
+                if gate == "works":
+                    ctx.adapter.works(ctx)
+                elif gate == "loss":
+                    ctx.adapter.require_loss(ctx)  # type: ignore[attr-defined]
+            result.message = found.check(ctx, entry.params)
+            result.points = entry.points
+        except Skip as skip:
+            result.status, result.message = Status.SKIP, str(skip)
         except Fail as fail:
-            result.status, result.mistake, result.message = fail.status, fail.mistake, fail.message
+            result.status, result.message = fail.status, fail.message
+            result.mistake = fail.mistake or entry.mistake
             result.cause = fail.cause
         except ApiMissing as exc:
             result.status, result.mistake, result.message = Status.FAIL, "api-contract", exc.message
         except CallTimedOut as exc:
-            result.status = Status.TIMEOUT
-            result.mistake = "unvectorized" if spec.mistake == "unvectorized" else "timeout"
+            result.status, result.mistake = Status.TIMEOUT, "timeout"
             result.message = exc.message if "time limit" in exc.message else f"a call {exc.message}"
         except CallFailed as exc:
             result.status, result.message = Status.ERROR, exc.describe()
-            from coach.probes.common import error_cause
-
             result.mistake = error_cause(exc) or "crash"
-            result.cause = _cause(exc)
+            result.cause = cause_key(exc)
         result.duration_s = time.perf_counter() - started
         return result
 
@@ -135,6 +154,7 @@ class Grader:
             problem_title=self.spec.title,
             time_limit_s=self.spec.minutes * 60.0,
             notes=notes,
+            sandbox=candidate.sandbox,
         )
 
 
@@ -144,18 +164,9 @@ def _syntax_error(source: str, path: Path) -> str | None:
     except SyntaxError as exc:
         code = f": {exc.text.strip()}" if exc.text else ""
         return f"SyntaxError: {exc.msg} at line {exc.lineno}{code}"
+    except ValueError as exc:  # NUL bytes
+        return f"not Python source: {exc}"
     return None
-
-
-def cause_of(exc: BaseException) -> str | None:
-    """A key that is equal for the same error raised at the same place."""
-    if not isinstance(exc, CallFailed):
-        return None
-    return _cause(exc)
-
-
-def _cause(exc: CallFailed) -> str:
-    return f"{exc.kind}:{exc.line}:{exc.message[:80]}"
 
 
 def attribute_crashes(spec: ProblemSpec, results: list[ProbeResult]) -> list[ProbeResult]:

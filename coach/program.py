@@ -50,6 +50,7 @@ class Model:
 
     def reply(self, method: str, *args: Any, **fields: Any) -> Reply:
         """Call a method and return the whole reply (value, warnings, time, args after)."""
+        fields.setdefault("kind", f"call:{method}")
         reply = self.program.worker.request(
             "call", *args, obj=self.handle.id, method=method, **fields
         )

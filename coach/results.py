@@ -82,6 +82,7 @@ class GradeReport:
     time_used_s: float | None = None  # the candidate's session time, when graded in a session
     error: str | None = None  # why nothing could be imported, with the line, if so
     notes: list[str] = field(default_factory=list)  # conventions the grader adapted to
+    sandbox: str = ""  # "bwrap" or "process": how the candidate's code was contained
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,4 +97,6 @@ class GradeReport:
             "mistakes": self.mistakes,
             "aliases_used": self.aliases_used,
             "candidate_output": self.candidate_output,
+            "notes": self.notes,
+            "sandbox": self.sandbox,
         }

@@ -1,8 +1,13 @@
 """The grader's side of a worker: spawn it with limits, send calls, read replies in time.
 
 A `Worker` imports one Python file in a separate process (`coach.worker`) and carries
-out the calls sent to it. A call that raises, hangs past its time, or kills the
-process becomes a `CallFailed` here; the worker is then restarted on the next call.
+out the calls sent to it. A call that raises, hangs past its time, kills the process, or
+answers with anything but the one well-formed reply it was asked for becomes a
+`CallFailed` here; the worker is then restarted on the next call.
+
+Evidence that the candidate's process could forge is taken here instead: the time of a
+call is measured by this process, and the libraries the worker loaded are read from
+its memory maps in /proc.
 """
 
 from __future__ import annotations
@@ -17,16 +22,29 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from coach import wire
-from coach.paths import PACKAGE_DIR
+from coach.errors import CoachError
+from coach.limits import DEFAULT, Limits
+from coach.paths import PACKAGE_DIR, bank_dir
 
-OUTPUT_CAP = 4096
-MAX_RESTARTS = 25
-CALL_TIMEOUT = 3.0  # seconds for one call into the candidate's code
-REFERENCE_CALL_TIMEOUT = 30.0  # the reference is trusted; its limit only stops a runaway
 BOOT = "import sys; sys.path.insert(0, {root!r}); from coach.worker import main; main()"
+# the modules the worker needs: everything else of coach is hidden from the candidate
+WORKER_FILES = ("__init__.py", "worker.py", "wire.py", "aliases.py")
+BANNED = ("sklearn", "torch", "tensorflow", "jax", "scipy")
+LIBRARY_DIRS = {  # folders whose shared objects mean a banned library was loaded
+    "sklearn": "sklearn",
+    "scikit_learn.libs": "sklearn",
+    "scipy": "scipy",
+    "scipy.libs": "scipy",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+    "jax": "jax",
+    "jaxlib": "jax",
+}
+
+Role = Literal["candidate", "reference"]
 
 
 class CallFailed(Exception):
@@ -35,15 +53,25 @@ class CallFailed(Exception):
     status = "error"
 
     def __init__(
-        self, message: str, *, kind: str = "", line: int | None = None, source: str = ""
+        self,
+        message: str,
+        *,
+        kind: str = "",
+        line: int | None = None,
+        source: str = "",
+        where: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.line = line
         self.source = source
+        self.where = where
 
     def describe(self) -> str:
+        if self.kind == "NotImplementedError":
+            name = f"{self.where} is" if self.where and self.where != "<module>" else "it is"
+            return f"{name} not implemented yet (it raises NotImplementedError)"
         where = f" at line {self.line}" if self.line else ""
         code = f": {self.source}" if self.source else ""
         text = ": ".join(part for part in (self.kind, self.message) if part)
@@ -59,7 +87,8 @@ class CallTimedOut(CallFailed):
 
 
 class WorkerDied(CallFailed):
-    """The worker process ended during the call (os._exit, a signal, memory)."""
+    """The worker process ended during the call (os._exit, a signal, memory), or answered
+    with something that is not the reply asked for."""
 
 
 class ApiMissing(CallFailed):
@@ -71,19 +100,19 @@ class ApiMissing(CallFailed):
 @dataclass
 class Reply:
     value: Any
-    elapsed: float
+    elapsed: float  # seconds, measured by the parent around the whole round trip
     warnings: list[dict[str, Any]] = field(default_factory=list)
     args_after: list[Any] | None = None
 
     def warned(self, text: str) -> dict[str, Any] | None:
         """The first warning whose message contains `text`."""
-        return next((w for w in self.warnings if text in w["message"]), None)
+        return next((w for w in self.warnings if text in str(w.get("message", ""))), None)
 
 
 @cache
 def bwrap_works() -> bool:
     """Whether bubblewrap is installed and can make a sandbox on this machine."""
-    if os.environ.get("COACH_SANDBOX", "") == "none" or not shutil.which("bwrap"):
+    if os.environ.get("COACH_SANDBOX", "") in ("none", "process") or not shutil.which("bwrap"):
         return False
     try:
         done = subprocess.run(
@@ -96,6 +125,24 @@ def bwrap_works() -> bool:
     return done.returncode == 0
 
 
+def sandbox_kind(limits: Limits) -> str:
+    """`bwrap` or `process`: what `limits.sandbox` comes to on this machine."""
+    if limits.sandbox == "process":
+        return "process"
+    if bwrap_works():
+        return "bwrap"
+    if limits.sandbox == "bwrap":
+        raise CoachError("--sandbox bwrap: bubblewrap (bwrap) is not installed or cannot run here")
+    return "process"
+
+
+def hidden_paths() -> list[str]:
+    """Coach's own files that a candidate must not read: answers, specs, grader code."""
+    bank = bank_dir()
+    found = [bank / "reference_solutions", bank / "problems", PACKAGE_DIR, bank / ".git"]
+    return [str(p) for p in found if p.is_dir()]
+
+
 class Worker:
     """One candidate (or reference) file, imported in a sandboxed subprocess."""
 
@@ -103,14 +150,16 @@ class Worker:
         self,
         path: str,
         *,
-        call_timeout: float = CALL_TIMEOUT,
-        memory_mb: int = 2048,
+        limits: Limits = DEFAULT,
+        role: Role = "candidate",
         deadline: float | None = None,
     ) -> None:
         self.path = os.path.abspath(path)
-        self.call_timeout = call_timeout
-        self.memory_mb = memory_mb
+        self.limits = limits
+        self.role = role
+        self.call_timeout = limits.reference_call_s if role == "reference" else limits.call_s
         self.deadline = deadline
+        self.sandbox = sandbox_kind(limits)
         self.proc: subprocess.Popen[bytes] | None = None
         self.loaded = False
         self.load_error: CallFailed | None = None
@@ -119,6 +168,9 @@ class Worker:
         self.output_total = 0
         self._incarnation_total = 0
         self.aliases: dict[str, str] = {}
+        self.libraries: set[str] = set()  # banned libraries seen mapped in the worker
+        self.timed_out: set[str] = set()  # kinds of call that have run out of time once
+        self.seq = 0
         self.scratch = tempfile.mkdtemp(prefix="coach-worker-")
 
     # -- process ------------------------------------------------------------------------
@@ -127,28 +179,8 @@ class Worker:
         if self.proc is not None:
             return
         cmd = [sys.executable, "-I", "-B", "-c", BOOT.format(root=str(PACKAGE_DIR.parent))]
-        if bwrap_works():
-            cmd = [
-                "bwrap",
-                "--ro-bind",
-                "/",
-                "/",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "--bind",
-                self.scratch,
-                self.scratch,
-                "--chdir",
-                self.scratch,
-                "--unshare-net",
-                "--unshare-pid",
-                "--die-with-parent",
-                "--new-session",
-                "--",
-                *cmd,
-            ]
+        if self.sandbox == "bwrap":
+            cmd = [*self._bwrap(), "--", *cmd]
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": self.scratch,
@@ -157,7 +189,7 @@ class Worker:
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
-            "COACH_MEMORY_MB": str(self.memory_mb),
+            **self.limits.worker_env(),
         }
         self.proc = subprocess.Popen(
             cmd,
@@ -171,9 +203,26 @@ class Worker:
         self.loaded = False
         self._incarnation_total = 0
 
+    def _bwrap(self) -> list[str]:
+        """No network, a read-only root, a writable scratch folder, its own pids; for a
+        candidate, coach's answers, specs and code other than the worker are hidden."""
+        args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        if self.role == "candidate":
+            hidden = hidden_paths()
+            for folder in hidden:
+                args += ["--tmpfs", folder]
+            for name in WORKER_FILES:
+                own = str(PACKAGE_DIR / name)
+                args += ["--ro-bind", own, own]
+            if any(self.path.startswith(folder + os.sep) for folder in hidden):
+                args += ["--ro-bind", self.path, self.path]  # the file itself, not its folder
+        args += ["--bind", self.scratch, self.scratch, "--chdir", self.scratch]
+        return [*args, "--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"]
+
     def kill(self) -> None:
         if self.proc is None:
             return
+        self.read_libraries()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
@@ -195,6 +244,14 @@ class Worker:
         self.kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
+    # -- evidence from outside ----------------------------------------------------------
+    def read_libraries(self) -> set[str]:
+        """The banned libraries mapped into the worker's processes, read from /proc."""
+        if self.proc is not None:
+            for pid in _process_tree(self.proc.pid):
+                self.libraries |= _mapped_libraries(pid)
+        return self.libraries
+
     # -- calls --------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
         """Start and import the file, once per process; an import failure is kept."""
@@ -203,19 +260,28 @@ class Worker:
         if self.proc is not None and self.loaded:
             return
         if self.proc is None:
-            if self.restarts >= MAX_RESTARTS:
+            if self.restarts >= self.limits.restarts:
                 raise WorkerDied("the worker was restarted too many times")
             self.restarts += 1
             self.start()
         try:
-            self._exchange({"op": "load", "path": self.path}, [])
+            self._exchange({"op": "load", "path": self.path}, [], self.limits.import_s, "load")
+        except CallTimedOut as exc:
+            self.load_error = CallTimedOut(f"importing the file {exc.message}")
+            raise self.load_error from None
         except CallFailed as exc:
             self.load_error = exc
             raise
         self.loaded = True
 
-    def request(self, op: str, *args: Any, timeout: float | None = None, **fields: Any) -> Reply:
-        """Send one request (after loading the file) and return its reply."""
+    def request(
+        self, op: str, *args: Any, timeout: float | None = None, kind: str = "", **fields: Any
+    ) -> Reply:
+        """Send one request (after loading the file) and return its reply.
+
+        `kind` names the sort of call (e.g. "call:fit"): once one of a kind has run out
+        of time, later ones get only `limits.after_timeout_s`.
+        """
         self.ensure_loaded()
         kwargs = fields.pop("kwargs", None) or {}
         arrays: list[bytes] = []
@@ -225,41 +291,71 @@ class Worker:
             "kwargs": wire.encode(kwargs, arrays),
             **fields,
         }
-        return self._exchange(header, arrays, timeout)
+        return self._exchange(header, arrays, timeout, kind or op)
+
+    def keep(self, value: Any) -> wire.Handle:
+        """Store a value in the worker once; calls then pass the handle, not the data."""
+        reply = self.request("keep", value)
+        if not isinstance(reply.value, wire.Handle):
+            raise WorkerDied("the worker did not keep the value it was sent")
+        return reply.value
 
     def _exchange(
-        self, header: dict[str, Any], arrays: list[bytes], timeout: float | None = None
+        self, header: dict[str, Any], arrays: list[bytes], timeout: float | None, kind: str
     ) -> Reply:
         assert self.proc is not None and self.proc.stdin is not None
-        limit = self._time_left(timeout)
+        limit = self._time_left(timeout, kind)
         if limit <= 0:
             raise CallTimedOut("the grade's time limit was reached before this call")
-        started = time.monotonic()
+        self.seq += 1
+        header["seq"] = self.seq
+        started = time.perf_counter()
         try:
             self.proc.stdin.write(wire.pack(header, arrays))
             self.proc.stdin.flush()
-            reply, blobs = wire.read_frame(lambda n: self._read_exact(n, started + limit))
-            values = [wire.load_array(b) for b in blobs]
-            body = {k: wire.decode(v, values) for k, v in reply.items()}
+            reply, blobs = wire.read_frame(
+                lambda n: self._read_exact(n, started + limit),
+                max_header=self.limits.header_bytes,
+                max_arrays=self.limits.arrays,
+                max_bytes=self.limits.frame_bytes,
+            )
+            elapsed = time.perf_counter() - started
         except CallTimedOut:
+            self.timed_out.add(kind)
             self.kill()
             raise CallTimedOut(f"did not finish within {limit:.1f}s") from None
         except (OSError, EOFError, ValueError, wire.WireError) as exc:
             code = self._exit_code()
             self.kill()
             raise WorkerDied(_death(code, exc)) from None
-        self._collect(body)
-        if not body.get("ok"):
-            raise _failure(body.get("error") or {})
-        return Reply(
-            value=body.get("value"),
-            elapsed=float(body.get("elapsed") or 0.0),
-            warnings=list(body.get("warnings") or []),
-            args_after=body.get("args_after"),
-        )
+        try:
+            if reply.get("seq") != self.seq:
+                raise wire.WireError(
+                    f"a reply the grader did not ask for (sequence {reply.get('seq')!r}, "
+                    f"expected {self.seq})"
+                )
+            values = [wire.load_array(b) for b in blobs]
+            body = {str(k): wire.decode(v, values) for k, v in reply.items()}
+            self._collect(body)
+            result = Reply(
+                value=body.get("value"),
+                elapsed=elapsed,
+                warnings=_warnings(body.get("warnings")),
+                args_after=_list_or_none(body.get("args_after")),
+            )
+            ok = body.get("ok") is True
+            error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        except Exception as exc:  # a malformed or forged reply: never the grader's failure
+            self.kill()
+            raise WorkerDied(f"the worker sent a malformed reply: {str(exc)[:160]}") from None
+        if not ok:
+            raise _failure(error)
+        return result
 
-    def _time_left(self, timeout: float | None) -> float:
+    def _time_left(self, timeout: float | None, kind: str) -> float:
         limit = timeout if timeout is not None else self.call_timeout
+        if kind in self.timed_out and self.role == "candidate":
+            limit = min(limit, self.limits.after_timeout_s)
         if self.deadline is not None:
             limit = min(limit, self.deadline - time.monotonic())
         return limit
@@ -269,7 +365,7 @@ class Worker:
         fd = self.proc.stdout.fileno()
         chunks, got = [], 0
         while got < n:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - time.perf_counter()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 raise CallTimedOut("timeout")
             chunk = os.read(fd, min(n - got, 1 << 20))
@@ -289,25 +385,42 @@ class Worker:
 
     def _collect(self, body: dict[str, Any]) -> None:
         text = body.get("output") or ""
-        if text and len(self.output) < OUTPUT_CAP:
-            self.output = (self.output + text)[:OUTPUT_CAP]
-        total = int(body.get("output_total") or 0)
+        cap = self.limits.output_bytes
+        if isinstance(text, str) and text and len(self.output) < cap:
+            self.output = (self.output + text)[:cap]
+        total = body.get("output_total")
+        total = total if isinstance(total, int) else 0
         self.output_total += max(0, total - self._incarnation_total)
         self._incarnation_total = total
-        self.aliases.update(body.get("aliases") or {})
+        names = body.get("aliases")
+        if isinstance(names, dict):
+            self.aliases.update({str(k): str(v) for k, v in names.items()})
+
+
+def _warnings(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        return []
+    return [w for w in raw if isinstance(w, dict) and isinstance(w.get("message"), str)]
+
+
+def _list_or_none(raw: Any) -> list[Any] | None:
+    return raw if isinstance(raw, list) else None
 
 
 def _failure(error: dict[str, Any]) -> CallFailed:
     kind = str(error.get("type", "Error"))
     message = str(error.get("message", ""))
-    line = error.get("line")
+    line = error.get("line") if isinstance(error.get("line"), int) else None
     source = str(error.get("source") or "")
+    where = str(error.get("where") or "")
     if kind == "ApiContract":
         return ApiMissing(message)
-    return CandidateRaised(message, kind=kind, line=line, source=source)
+    return CandidateRaised(message, kind=kind, line=line, source=source, where=where)
 
 
 def _death(code: int | None, exc: BaseException) -> str:
+    if isinstance(exc, wire.WireError):
+        return f"the worker sent a malformed reply: {exc}"
     if code is None:
         return f"the worker stopped answering ({exc})"
     if code < 0:
@@ -317,3 +430,38 @@ def _death(code: int | None, exc: BaseException) -> str:
             name = f"signal {-code}"
         return f"the worker was killed by {name}"
     return f"the process exited with status {code} (os._exit or a crash)"
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and every process below it."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _mapped_libraries(pid: int) -> set[str]:
+    """Banned libraries whose files are mapped into process `pid`."""
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as handle:
+            fields = [line.split(None, 5) for line in handle]
+    except OSError:
+        return set()
+    paths = {f[5].strip() for f in fields if len(f) == 6}
+    found = set()
+    for path in paths:
+        for part in path.split("/"):
+            if part in LIBRARY_DIRS:
+                found.add(LIBRARY_DIRS[part])
+    return found

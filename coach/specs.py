@@ -63,10 +63,25 @@ class Example(_Strict):
 
 
 class ProbeSpec(_Strict):
+    """One probe of a problem: which family checks it, with what, for how many points."""
+
     id: str
+    family: str | None = None  # the shared check it runs (default: the id)
+    params: dict[str, Any] = Field(default_factory=dict, alias="with")
     points: int = Field(ge=0, le=100)
     mistake: str
     title: str
+
+    @property
+    def family_name(self) -> str:
+        return self.family or self.id
+
+
+class Grading(_Strict):
+    """How the grader drives the candidate's code (see coach.probes.adapters)."""
+
+    model: Literal["gradient_descent", "network", "estimator", "functions"] = "gradient_descent"
+    works: dict[str, Any] = Field(default_factory=dict)  # the fit that shows the code learns
 
 
 class FollowUp(_Strict):
@@ -95,6 +110,7 @@ class ProblemSpec(_Strict):
     hints: list[str] = Field(min_length=1)
     examples: list[Example] = Field(default_factory=list)
     probes: list[ProbeSpec] = Field(min_length=1)
+    grading: Grading = Field(default_factory=Grading)
     followups: list[FollowUp] = Field(default_factory=list)
 
     source: Path | None = Field(default=None, exclude=True)

@@ -17,7 +17,8 @@ import struct
 from typing import Any
 
 MAX_HEADER = 16 * 1024 * 1024
-MAX_ARRAY = 512 * 1024 * 1024
+MAX_BYTES = 512 * 1024 * 1024
+MAX_ARRAYS = 4096
 
 
 class WireError(Exception):
@@ -78,7 +79,10 @@ def decode(data: Any, arrays: list[Any], objects: Any = None) -> Any:
     if not isinstance(data, dict):
         return data
     if "$nd" in data:
-        return arrays[data["$nd"]]
+        index = data["$nd"]
+        if not isinstance(index, int) or not 0 <= index < len(arrays):
+            raise WireError(f"array {index!r} of {len(arrays)}")
+        return arrays[index]
     if "$tuple" in data:
         return tuple(decode(v, arrays, objects) for v in data["$tuple"])
     if "$dict" in data:
@@ -126,21 +130,35 @@ def load_array(blob: bytes) -> Any:
     return np.lib.format.read_array(io.BytesIO(blob), allow_pickle=False)
 
 
-def read_frame(read_exact: Any) -> tuple[dict[str, Any], list[bytes]]:
-    """Read one frame with `read_exact(n) -> bytes`; returns the header and raw arrays."""
+def read_frame(
+    read_exact: Any,
+    *,
+    max_header: int = MAX_HEADER,
+    max_arrays: int = MAX_ARRAYS,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[dict[str, Any], list[bytes]]:
+    """Read one frame with `read_exact(n) -> bytes`; returns the header and raw arrays.
+
+    Anything that is not a frame within the limits raises WireError, before more than
+    the limits is read.
+    """
     (size,) = struct.unpack(">I", read_exact(4))
-    if size > MAX_HEADER:
-        raise WireError(f"header of {size} bytes")
+    if size > max_header:
+        raise WireError(f"a header of {size:,} bytes (the limit is {max_header:,})")
     try:
         header = json.loads(read_exact(size))
-    except ValueError as exc:
-        raise WireError(f"bad header: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"a header that is not JSON ({str(exc)[:80]})") from None
     if not isinstance(header, dict):
-        raise WireError("header is not an object")
-    blobs = []
-    for _ in range(int(header.get("arrays", 0))):
+        raise WireError("a header that is not a JSON object")
+    count = header.get("arrays", 0)
+    if not isinstance(count, int) or not 0 <= count <= max_arrays:
+        raise WireError(f"{count!r} arrays (the limit is {max_arrays})")
+    blobs, total = [], size
+    for _ in range(count):
         (length,) = struct.unpack(">Q", read_exact(8))
-        if length > MAX_ARRAY:
-            raise WireError(f"array of {length} bytes")
+        total += length
+        if total > max_bytes:
+            raise WireError(f"a frame of more than {max_bytes:,} bytes")
         blobs.append(read_exact(length))
     return header, blobs

@@ -25,6 +25,8 @@ REPORT_KEYS = [
     "mistakes",
     "aliases_used",
     "candidate_output",
+    "notes",
+    "sandbox",
 ]
 
 

@@ -1,8 +1,13 @@
 """Probes: checks of a candidate's code, worth points, each citing a mistake when it fails.
 
-A probe is a function ``probe(ctx) -> str`` that returns what it saw when the code
-passes, and raises `Fail` (or lets a `CallFailed` through) when it does not. Each
-problem's probes live in ``coach.probes.<problem_id>`` and are registered with `@probe`.
+A probe runs a *family*: one check written once (coach.probes.families) and used by every
+problem whose spec names it, with the spec's parameters (`with:`). A problem module
+(``coach.probes.<problem_id>``) holds that problem's data generators and only the probes
+truly its own; registering a name there overrides the family of that name for its problem.
+
+A family is a function ``check(ctx, params) -> str`` that returns what it saw when the code
+passes and raises `Fail` (or lets a `CallFailed` through) when it does not. The mistake it
+cites by default is the spec entry's; `Fail` may name the mistake its evidence shows.
 """
 
 from __future__ import annotations
@@ -10,21 +15,44 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from coach.program import Program
 from coach.results import Status
-from coach.specs import ProblemSpec
 
-ProbeFn = Callable[["Context"], str]
-REGISTRY: dict[str, dict[str, ProbeFn]] = {}
+if TYPE_CHECKING:
+    from coach.probes.adapters import Adapter
+    from coach.program import Program
+    from coach.specs import ProbeSpec, ProblemSpec
+
+Check = Callable[["Context", dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered check and the gates it needs: `works` (the code learns at all) and
+    `loss` (its loss is the problem's loss, up to a constant factor)."""
+
+    name: str
+    check: Check
+    needs: tuple[str, ...] = ()
+
+
+FAMILIES: dict[str, Family] = {}
+OWN: dict[str, dict[str, Family]] = {}
 
 
 class Fail(Exception):
-    """A probe's verdict that the code is wrong: the mistake it cites and what was seen."""
+    """A probe's verdict that the code is wrong: the mistake it cites and what was seen.
+
+    `mistake=None` cites the spec entry's own mistake.
+    """
 
     def __init__(
-        self, mistake: str, message: str, status: Status = Status.FAIL, cause: str | None = None
+        self,
+        mistake: str | None,
+        message: str,
+        status: Status = Status.FAIL,
+        cause: str | None = None,
     ) -> None:
         super().__init__(message)
         self.mistake = mistake
@@ -33,34 +61,75 @@ class Fail(Exception):
         self.cause = cause
 
 
+class Skip(Exception):
+    """The probe earns nothing because the code under it does not work yet (no mistake)."""
+
+
 @dataclass
 class Context:
-    """What a probe may use: the spec, the candidate, the reference, and shared findings."""
+    """What a probe may use: the spec, both programs, the adapter, and shared findings."""
 
     spec: ProblemSpec
     candidate: Program
     reference: Program
     source: str
+    adapter: Adapter
     notes: list[str] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
+    entry: ProbeSpec | None = None  # the spec entry being run
+
+    def data(self, name: Any, **overrides: Any) -> tuple[Any, Any]:
+        """A data set named in a spec (see coach.probes.data.make)."""
+        from coach.probes.data import make
+
+        return make(name, problem_module(self.spec.id), **overrides)
 
 
-def probe(problem_id: str, probe_id: str | None = None) -> Callable[[ProbeFn], ProbeFn]:
-    """Register a probe function under its problem (the function's name is the id)."""
+def family(name: str, *, needs: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Register a shared family under `name`."""
 
-    def register(fn: ProbeFn) -> ProbeFn:
-        REGISTRY.setdefault(problem_id, {})[probe_id or fn.__name__] = fn
+    def register(fn: Check) -> Check:
+        FAMILIES[name] = Family(name, fn, needs)
         return fn
 
     return register
 
 
-def probes_for(problem_id: str) -> dict[str, ProbeFn]:
-    """The registered probes of a problem (importing its module on first use)."""
-    if problem_id not in REGISTRY:
-        try:
-            importlib.import_module(f"coach.probes.{problem_id}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"coach.probes.{problem_id}":
-                raise
-    return REGISTRY.get(problem_id, {})
+def probe(problem_id: str, name: str | None = None, *, needs: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """Register a problem's own probe (or its override of a family) under `name`."""
+
+    def register(fn: Check) -> Check:
+        key = name or fn.__name__
+        OWN.setdefault(problem_id, {})[key] = Family(key, fn, needs)
+        return fn
+
+    return register
+
+
+def problem_module(problem_id: str) -> Any:
+    """The problem's own module, or None (a problem may be YAML alone)."""
+    try:
+        return importlib.import_module(f"coach.probes.{problem_id}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"coach.probes.{problem_id}":
+            raise
+        return None
+
+
+def resolve(spec: ProblemSpec, entry: ProbeSpec) -> Family | None:
+    """What runs a spec entry: the problem's own probe, its override, or the shared family."""
+    import coach.probes.families  # noqa: F401  (registers the shared families)
+
+    problem_module(spec.id)
+    own = OWN.get(spec.id, {})
+    return own.get(entry.id) or own.get(entry.family_name) or FAMILIES.get(entry.family_name)
+
+
+def unknown_probes(spec: ProblemSpec) -> list[str]:
+    """The spec's probe entries that nothing provides, as "id (family name)"."""
+    missing = []
+    for entry in spec.probes:
+        if resolve(spec, entry) is None:
+            named = f" (family '{entry.family}')" if entry.family else ""
+            missing.append(f"{entry.id}{named}")
+    return missing

@@ -1,0 +1,316 @@
+"""Adapters: how the grader drives one shape of model, so that families need not know it.
+
+`GradientModel` drives models trained by full-batch gradient descent with a weight array
+and a bias (linear, logistic and softmax regression): it makes and fits them, reads and
+sets their parameters, reads their outputs, loss and gradients, and answers the two
+questions every hygiene probe asks first: does the code learn at all (`works`), and is its
+loss the problem's loss up to a constant factor (`loss_convention`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coach.probes import Context, Fail, Skip
+from coach.probes import values as v
+from coach.probes.evidence import history_cause, warning_cause
+from coach.program import Model, Program
+from coach.sandbox import CallFailed, Reply
+from coach.specs import ProblemSpec
+
+TUNABLE = ("learning_rate", "n_iterations")  # left at the candidate's default if absent
+
+
+@dataclass(frozen=True)
+class LossConvention:
+    """How the candidate's loss relates to the reference's: `factor` times it, per sample
+    when `summed`. `problem` says why it is not the problem's loss at all."""
+
+    factor: float = 1.0
+    summed: bool = False
+    problem: str = ""
+
+    def scale(self, n: int) -> float:
+        """What the candidate's loss (and so its gradients) is multiplied by on n samples."""
+        return self.factor * (n if self.summed else 1)
+
+
+class Adapter:
+    """The shape of model a problem asks for."""
+
+    def __init__(self, spec: ProblemSpec) -> None:
+        self.spec = spec
+
+    def works(self, ctx: Context) -> None:
+        """Raise Skip unless the code does the thing at all (or a CallFailed from it)."""
+        raise NotImplementedError
+
+
+class GradientModel(Adapter):
+    """A model with `weights`, `bias`, `loss`, `gradients` and `loss_history`."""
+
+    def __init__(self, spec: ProblemSpec) -> None:
+        super().__init__(spec)
+        self.classifier = "predict_proba" in spec.interface.methods
+        self.output = "predict_proba" if self.classifier else "predict"
+        self.defaults = dict(spec.interface.constructor)
+
+    # -- making and fitting -------------------------------------------------------------
+    def train(
+        self,
+        ctx: Context,
+        program: Program,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        learning_rate: float | None = None,
+        n_iterations: int | None = None,
+        alpha: float | None = None,
+        samples: int | None = None,
+        **extra: Any,
+    ) -> tuple[Model, Reply]:
+        """A model of `program` fitted on (X, y), and the fit call's reply.
+
+        The candidate's learning rate is divided by its loss's scale (a summed loss has n
+        times the gradient of a mean one), so that both take the same steps. `samples`
+        gives n when X and y are handles to data kept in the worker.
+        """
+        kwargs: dict[str, Any] = dict(extra)
+        if learning_rate is not None:
+            if program is ctx.candidate:
+                n = samples if samples is not None else len(y)
+                learning_rate = learning_rate / self.convention_for_steps(ctx).scale(n)
+            kwargs["learning_rate"] = learning_rate
+        if n_iterations is not None:
+            kwargs["n_iterations"] = int(n_iterations)
+        if alpha is not None:
+            kwargs["alpha"] = alpha
+        model = program.new(optional=TUNABLE, **kwargs)
+        return model, model.reply("fit", X, y, kind="call:fit")
+
+    def default(self, name: str, fallback: Any) -> Any:
+        return self.defaults.get(name, fallback)
+
+    # -- reading ------------------------------------------------------------------------
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        """predict_proba for a classifier, predict for a regressor, as (n,) floats."""
+        return v.vector(model.call(self.output, X), n, f"{self.output}(X)", mistake)
+
+    def labels(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        return v.class_labels(model.call("predict", X), n, "predict(X)", mistake)
+
+    def weights(self, model: Model, mistake: str = "api-contract") -> np.ndarray:
+        return v.array(model.get("weights"), "weights", mistake).ravel()
+
+    def set_parameters(self, model: Model, weights: np.ndarray, bias: float) -> None:
+        model.set("weights", np.asarray(weights, dtype=float))
+        model.set("bias", float(bias))
+
+    def loss(self, model: Model, X: Any, y: Any) -> float:
+        return v.scalar(model.call("loss", X, y), "loss(X, y)")
+
+    def gradients(self, model: Model, X: Any, y: Any, d: int) -> dict[str, np.ndarray]:
+        dw, db = v.pair(model.call("gradients", X, y), "gradients(X, y)")
+        return {
+            "weights": v.vector(dw, d, "gradients(X, y)[0]"),
+            "bias": np.array([v.scalar(db, "gradients(X, y)[1]")]),
+        }
+
+    def history(self, model: Model, at_least: int = 2) -> np.ndarray:
+        values = v.array(model.get("loss_history"), "loss_history").ravel()
+        if values.size < at_least:
+            raise Fail("api-contract", f"loss_history holds {values.size} values after fit")
+        return values
+
+    # -- what a bad fit is evidence of --------------------------------------------------
+    def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
+        """The mistake that explains a bad fit, if its evidence shows one."""
+        cause = warning_cause(fit)
+        if cause and (self.classifier or cause[0] == "division-by-zero"):
+            return cause[0], f"fit {cause[1]}"
+        if self.classifier:
+            try:
+                values = self.history(model, at_least=1)
+            except (Fail, CallFailed):
+                values = np.zeros(0)
+            found = history_cause(values)
+            if found and found[0] == "log-of-zero":
+                return found
+        return self.climbs(ctx)
+
+    def climbs(self, ctx: Context) -> tuple[str, str] | None:
+        """gradient-sign when, on easy data with a small step, the loss goes up."""
+        if "climbs" not in ctx.memo:
+            ctx.memo["climbs"] = None
+            X, y = self.easy_data(ctx)
+            try:
+                model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=0.01, n_iterations=20)
+                values = self.history(model)
+            except (Fail, CallFailed):
+                return None
+            finite = values[np.isfinite(values)]
+            if finite.size >= 3 and finite[-1] > finite[0] and np.mean(np.diff(finite) > 0) > 0.5:
+                ctx.memo["climbs"] = (
+                    "gradient-sign",
+                    f"with a small step on easy data the training loss rose from "
+                    f"{finite[0]:.4g} to {finite[-1]:.4g}: the updates climb the loss",
+                )
+        return ctx.memo["climbs"]
+
+    def fail_fit(
+        self,
+        ctx: Context,
+        model: Model,
+        fit: Reply | None,
+        message: str,
+        mistake: str | None = None,
+    ) -> Fail:
+        """A Fail citing what explains a bad fit, else `mistake` (default: the probe's)."""
+        explained = self.explain(ctx, model, fit)
+        if explained:
+            return Fail(explained[0], f"{message}; {explained[1]}")
+        return Fail(mistake, message)
+
+    def easy_data(self, ctx: Context, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+        spec = self.spec.grading.works.get("data", "logistic" if self.classifier else "linear")
+        return ctx.data(spec, n=n)
+
+    # -- the gates ----------------------------------------------------------------------
+    def works(self, ctx: Context) -> None:
+        """Skip unless, after fit, the outputs follow the training targets (|corr| >= 0.5).
+
+        A class whose methods return constants, random numbers or nothing does not; code
+        that learns backwards (gradient ascent) does, and its mistake is found elsewhere.
+        """
+        if "works" not in ctx.memo:
+            ctx.memo["works"] = self._works(ctx)
+        found = ctx.memo["works"]
+        if isinstance(found, BaseException):
+            raise found
+        if found:
+            raise Skip(found)
+
+    def _works(self, ctx: Context) -> str | BaseException:
+        settings = self.spec.grading.works
+        X, y = self.easy_data(ctx, n=int(settings.get("n", 60)))
+        try:
+            model, _ = self.train(
+                ctx,
+                ctx.candidate,
+                X,
+                y,
+                learning_rate=float(settings.get("learning_rate", 0.1)),
+                n_iterations=int(settings.get("n_iterations", 100)),
+            )
+            out = self.outputs(model, X, len(y))
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until the model works: {fail.message}"
+        if not np.all(np.isfinite(out)) or np.ptp(out) < 1e-12:
+            return (
+                f"not scored until the model learns: after fit, {self.output}(X) on its "
+                f"training data returned {v.show(out)}"
+            )
+        corr = float(np.corrcoef(out, y)[0, 1])
+        if not abs(corr) >= 0.5:
+            return (
+                f"not scored until the model learns: after fit, {self.output}(X) does not "
+                f"follow the training targets (correlation {corr:.2f})"
+            )
+        return ""
+
+    def convention_for_steps(self, ctx: Context) -> LossConvention:
+        """The loss convention, or the plain mean when the loss cannot be read."""
+        try:
+            return self.loss_convention(ctx)
+        except (Fail, CallFailed):  # each probe's own fit will show what is wrong
+            return LossConvention()
+
+    def loss_convention(self, ctx: Context) -> LossConvention:
+        """How the candidate's loss compares with the reference's (alpha = 0).
+
+        On 10 and on 20 samples, at three settings of the parameters, the ratio of the two
+        losses must be one positive constant: then the loss is the loss, and the ratio
+        says whether it is summed (it doubles with n) or scaled (a 1/2 more or less).
+        """
+        if "convention" not in ctx.memo:
+            try:
+                ctx.memo["convention"] = self._convention(ctx)
+            except (Fail, CallFailed) as exc:
+                ctx.memo["convention"] = exc
+        found = ctx.memo["convention"]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+    def require_loss(self, ctx: Context) -> None:
+        """Fail as api-contract when loss() is not the problem's loss."""
+        found = self.loss_convention(ctx)
+        if found.problem:
+            raise Fail("api-contract", found.problem)
+
+    def _convention(self, ctx: Context) -> LossConvention:
+        ratios = []
+        for n in (10, 20):
+            X, y = self.easy_data(ctx, n=n)
+            cand = ctx.candidate.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+            cand.call("fit", X, y)
+            ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+            ref.call("fit", X, y)
+            d = X.shape[1]
+            rng = np.random.default_rng(n)
+            settings = [(np.zeros(d), 0.0), *((rng.normal(0, 0.5, d), 0.3) for _ in range(2))]
+            seen = []
+            for weights, bias in settings:
+                self.set_parameters(cand, weights, bias)
+                self.set_parameters(ref, weights, bias)
+                mine, theirs = self.loss(cand, X, y), self.loss(ref, X, y)
+                seen.append((weights, mine, theirs))
+            first = seen[0][1] / seen[0][2]
+            for weights, mine, theirs in seen:
+                ratio = mine / theirs if theirs else math.nan
+                if not (
+                    math.isfinite(ratio) and ratio > 0 and math.isclose(ratio, first, rel_tol=1e-5)
+                ):
+                    return LossConvention(
+                        problem=(
+                            f"loss(X, y) is not the problem's loss: on {n} samples at weights "
+                            f"{v.show(weights)} it returned {mine:.6g} where the loss is "
+                            f"{theirs:.6g} (at zero weights {seen[0][1]:.6g} vs "
+                            f"{seen[0][2]:.6g}), and no constant factor relates them"
+                        )
+                    )
+            ratios.append(first)
+        summed = math.isclose(ratios[1] / ratios[0], 2.0, rel_tol=0.05)
+        factor = ratios[0] / 10 if summed else ratios[0]
+        if summed:
+            ctx.notes.append(
+                "loss() sums over samples rather than averaging: a convention, not a mistake; "
+                "probes divided their learning rate by n to match"
+            )
+        elif not math.isclose(factor, 1.0, rel_tol=0.01):
+            ctx.notes.append(
+                f"loss() is {factor:.3g} times the statement's loss (another constant "
+                "factor, a convention); probes divided their learning rate by it to match"
+            )
+        if summed and not math.isclose(factor, 1.0, rel_tol=0.01):
+            factor = round(factor, 6)
+        return LossConvention(factor=factor, summed=summed)
+
+
+ADAPTERS: dict[str, type[Adapter]] = {"gradient_descent": GradientModel}
+
+
+def adapter_for(spec: ProblemSpec) -> Adapter:
+    kind = ADAPTERS.get(spec.grading.model)
+    if kind is None:
+        from coach.errors import CoachError
+
+        where = f"{spec.source}: " if spec.source else ""
+        raise CoachError(f"{where}grading.model '{spec.grading.model}' has no adapter yet")
+    return kind(spec)

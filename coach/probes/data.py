@@ -1,0 +1,89 @@
+"""Data sets made at grade time, named in a spec's `with:` and never shown to the candidate.
+
+A spec names data as a generator (`data: noisy` or `data: {generator: linear, n: 200}`),
+or writes it out (`data: {X: [[1, 0], [0, 1]], y: [1, 0]}`). A problem module may define
+generators of its own in a `DATA` dict; they are looked up before the shared ones here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Data = tuple[np.ndarray, np.ndarray]
+
+
+def logistic(n: int = 200, d: int = 3, seed: int = 0) -> Data:
+    """Standard normal features with 0/1 labels drawn from a known logistic model."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    w = np.linspace(1.5, -1.0, d)
+    p = 1 / (1 + np.exp(-(X @ w + 0.3)))
+    return X, (rng.random(n) < p).astype(float)
+
+
+def separable(n: int = 40, d: int = 2, seed: int = 0, scale: float = 1.0) -> Data:
+    """0/1 labels given by the sign of the first feature, with a margin."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    X[:, 0] += np.where(X[:, 0] >= 0, 0.5, -0.5)
+    return X * scale, (X[:, 0] > 0).astype(float)
+
+
+def linear(
+    n: int = 200,
+    d: int = 3,
+    seed: int = 0,
+    noise: float = 0.1,
+    scales: list[float] | None = None,
+    offset: float = 0.0,
+) -> Data:
+    """y = X @ w + 1.5 + noise, with column `j` scaled by `scales[j]` and shifted by `offset`."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, d))
+    w = np.linspace(2.0, -1.0, d)
+    y = Z @ w + 1.5 + noise * rng.normal(size=n)
+    factor = np.asarray(scales if scales is not None else np.ones(d), dtype=float)
+    return Z * factor + offset, y
+
+
+def correlated(n: int = 50, seed: int = 0, noise: float = 0.1) -> Data:
+    """Three features, the third a copy of the first: X.T @ X is singular."""
+    X, y = linear(n, 2, seed, noise)
+    return np.column_stack([X, X[:, 0]]), y
+
+
+def constant_column(n: int = 40, seed: int = 0, task: str = "regression") -> Data:
+    """Two informative features and one that never changes (zero variance)."""
+    X, y = separable(n, 2, seed) if task == "classification" else linear(n, 2, seed)
+    return np.column_stack([X, np.full(n, 3.0)]), y
+
+
+GENERATORS: dict[str, Callable[..., Data]] = {
+    "logistic": logistic,
+    "separable": separable,
+    "linear": linear,
+    "correlated": correlated,
+    "constant_column": constant_column,
+}
+
+
+def make(spec: Any, module: Any = None, **overrides: Any) -> Data:
+    """The data set `spec` names (see the module docstring); `overrides` change its options."""
+    if isinstance(spec, dict) and "X" in spec:
+        X = np.asarray(spec["X"], dtype=float)
+        return X, np.asarray(spec.get("y", np.zeros(len(X))), dtype=float)
+    if isinstance(spec, str):
+        name, options = spec, {}
+    elif isinstance(spec, dict) and "generator" in spec:
+        options = {k: v for k, v in spec.items() if k != "generator"}
+        name = spec["generator"]
+    else:
+        raise ValueError(f"not a data set: {spec!r}")
+    own = getattr(module, "DATA", {}) if module is not None else {}
+    generator = own.get(name) or GENERATORS.get(name)
+    if generator is None:
+        raise ValueError(f"no data generator '{name}'")
+    return generator(**{**options, **overrides})

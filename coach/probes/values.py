@@ -1,0 +1,82 @@
+"""Reading the values a candidate's code returned: arrays, shapes, pairs, labels.
+
+Whatever is wrong with a value fails as `api-contract` (or the mistake given), and the
+message shows the value as it was returned, never cast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coach.probes import Fail
+from coach.wire import Handle, Opaque
+
+
+def show(value: Any, limit: int = 70) -> str:
+    """A short printable form of a value, as returned (an int stays an int, a bool a bool)."""
+    if isinstance(value, np.ndarray):
+        precision = 4 if value.dtype.kind == "f" else None
+        text = np.array2string(value, precision=precision, separator=", ", threshold=8)
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
+    elif (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, (int, float, bool, np.generic)) for v in value)
+    ):
+        return show(np.asarray(value), limit)
+    else:
+        text = repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def array(value: Any, what: str, mistake: str = "api-contract") -> np.ndarray:
+    """A returned value as a float array, or Fail when it is not numbers."""
+    if isinstance(value, (Opaque, Handle, str, bytes, dict)) or value is None:
+        raise Fail(mistake, f"{what} returned {show(value)}, not numbers")
+    try:
+        out = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Fail(mistake, f"{what} returned {show(value)}, not numbers") from None
+    return out
+
+
+def vector(value: Any, n: int, what: str, mistake: str = "api-contract") -> np.ndarray:
+    """A (n,) array; a column (n, 1) or row (1, n) is accepted. Anything else fails."""
+    out = array(value, what, mistake)
+    if out.shape in ((n,), (n, 1), (1, n)):
+        return out.reshape(n)
+    raise Fail(mistake, f"{what} returned shape {out.shape}, expected ({n},)")
+
+
+def scalar(value: Any, what: str, mistake: str = "api-contract") -> float:
+    out = array(value, what, mistake)
+    if out.size != 1:
+        raise Fail(mistake, f"{what} returned shape {out.shape}, expected a single number")
+    return float(out.ravel()[0])
+
+
+def pair(value: Any, what: str) -> tuple[Any, Any]:
+    """A (first, second) result such as (dw, db); a dict of two entries is accepted."""
+    if isinstance(value, dict) and len(value) == 2:
+        value = tuple(value.values())
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return value[0], value[1]
+    raise Fail("api-contract", f"{what} returned {show(value)}, expected a pair (dw, db)")
+
+
+def class_labels(value: Any, n: int, what: str, mistake: str = "api-contract") -> np.ndarray:
+    """Labels 0/1 (ints, floats or bools) of shape (n,); probabilities fail as api-contract."""
+    out = vector(value, n, what, mistake)
+    if np.all(np.isin(out, (0.0, 1.0))):
+        return out
+    if np.all(np.isfinite(out)) and np.all((out >= 0) & (out <= 1)):
+        raise Fail(
+            "api-contract",
+            f"{what} returned {show(value)}: probabilities, not labels 0/1 "
+            "(predict thresholds predict_proba at 0.5)",
+        )
+    raise Fail(mistake, f"{what} returned {show(value)}, not labels 0/1")
