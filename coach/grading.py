@@ -65,9 +65,9 @@ class Grader:
             try:
                 candidate.ensure_loaded()
             except CallFailed as exc:
-                return self._unusable(
-                    path, f"importing the file failed: {exc.describe()}", started, candidate
-                )
+                mistake = "timeout" if isinstance(exc, CallTimedOut) else "crash"
+                reason = f"importing the file failed: {exc.describe()}"
+                return self._unusable(path, reason, started, candidate, mistake)
             ctx = Context(
                 self.spec,
                 Program(candidate, self.spec),
@@ -115,10 +115,13 @@ class Grader:
         result.duration_s = time.perf_counter() - started
         return result
 
-    def _unusable(self, path: Path, error: str, started: float, candidate: Worker) -> GradeReport:
+    def _unusable(
+        self, path: Path, error: str, started: float, candidate: Worker, mistake: str = "crash"
+    ) -> GradeReport:
         """Score 0: every probe errors with the reason the file cannot be used."""
+        status = Status.TIMEOUT if mistake == "timeout" else Status.ERROR
         results = [
-            ProbeResult(p.id, Status.ERROR, 0, p.points, "crash", error, title=p.title)
+            ProbeResult(p.id, status, 0, p.points, mistake, error, title=p.title)
             for p in self.spec.probes
         ]
         report = self._report(path, results, started, candidate, [])

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from coach import wire
 from coach.errors import CoachError
 from coach.limits import DEFAULT, Limits
-from coach.paths import PACKAGE_DIR, bank_dir
+from coach.paths import PACKAGE_DIR
 
 BOOT = "import sys; sys.path.insert(0, {root!r}); from coach.worker import main; main()"
 # the modules the worker needs: everything else of coach is hidden from the candidate
@@ -136,11 +136,25 @@ def sandbox_kind(limits: Limits) -> str:
     return "process"
 
 
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+
+
+def visible_paths() -> list[str]:
+    """What a candidate's worker sees read-only: the system and Python's own folders."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    prefixes.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    found = [d for d in SYSTEM_DIRS if os.path.isdir(d)]
+    return found + sorted(p for p in prefixes if os.path.isdir(p) and p not in found and p != "/")
+
+
 def hidden_paths() -> list[str]:
-    """Coach's own files that a candidate must not read: answers, specs, grader code."""
-    bank = bank_dir()
-    found = [bank / "reference_solutions", bank / "problems", PACKAGE_DIR, bank / ".git"]
-    return [str(p) for p in found if p.is_dir()]
+    """Copies of coach inside the visible folders (an installed wheel carries its answers)."""
+    hidden = []
+    for entry in sys.path:
+        folder = os.path.join(entry, "coach")
+        if os.path.isdir(folder) and any(entry.startswith(v) for v in visible_paths()):
+            hidden.append(folder)
+    return hidden
 
 
 class Worker:
@@ -204,18 +218,22 @@ class Worker:
         self._incarnation_total = 0
 
     def _bwrap(self) -> list[str]:
-        """No network, a read-only root, a writable scratch folder, its own pids; for a
-        candidate, coach's answers, specs and code other than the worker are hidden."""
-        args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        if self.role == "candidate":
-            hidden = hidden_paths()
-            for folder in hidden:
+        """No network, a writable scratch folder, its own pids. A candidate sees only the
+        system's and Python's folders, its own file and the worker's modules: none of
+        coach's answers, specs or other code, wherever they are installed."""
+        if self.role == "reference":
+            args = ["bwrap", "--ro-bind", "/", "/"]
+        else:
+            args = ["bwrap"]
+            for folder in visible_paths():
+                args += ["--ro-bind", folder, folder]
+            for folder in hidden_paths():
                 args += ["--tmpfs", folder]
             for name in WORKER_FILES:
                 own = str(PACKAGE_DIR / name)
                 args += ["--ro-bind", own, own]
-            if any(self.path.startswith(folder + os.sep) for folder in hidden):
-                args += ["--ro-bind", self.path, self.path]  # the file itself, not its folder
+            args += ["--ro-bind", self.path, self.path]  # the file itself, not its folder
+        args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         args += ["--bind", self.scratch, self.scratch, "--chdir", self.scratch]
         return [*args, "--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"]
 

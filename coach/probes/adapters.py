@@ -19,7 +19,7 @@ from coach.probes import Context, Fail, Skip
 from coach.probes import values as v
 from coach.probes.evidence import history_cause, warning_cause
 from coach.program import Model, Program
-from coach.sandbox import CallFailed, Reply
+from coach.sandbox import CallFailed, CallTimedOut, Reply, WorkerDied
 from coach.specs import ProblemSpec
 
 TUNABLE = ("learning_rate", "n_iterations")  # left at the candidate's default if absent
@@ -146,6 +146,11 @@ class GradientModel(Adapter):
         """gradient-sign when, on easy data with a small step, the loss goes up."""
         if "climbs" not in ctx.memo:
             ctx.memo["climbs"] = None
+            try:
+                if self.loss_convention(ctx).problem:
+                    return None  # a history of something else says nothing of the steps
+            except (Fail, CallFailed):
+                return None
             X, y = self.easy_data(ctx)
             try:
                 model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=0.01, n_iterations=20)
@@ -186,9 +191,11 @@ class GradientModel(Adapter):
         A class whose methods return constants, random numbers or nothing does not; code
         that learns backwards (gradient ascent) does, and its mistake is found elsewhere.
         """
-        if "works" not in ctx.memo:
-            ctx.memo["works"] = self._works(ctx)
-        found = ctx.memo["works"]
+        found = ctx.memo.get("works")
+        if found is None:
+            found = self._works(ctx)
+            if not isinstance(found, (CallTimedOut, WorkerDied)):  # those may pass: try again
+                ctx.memo["works"] = found
         if isinstance(found, BaseException):
             raise found
         if found:
@@ -238,12 +245,15 @@ class GradientModel(Adapter):
         losses must be one positive constant: then the loss is the loss, and the ratio
         says whether it is summed (it doubles with n) or scaled (a 1/2 more or less).
         """
-        if "convention" not in ctx.memo:
+        found = ctx.memo.get("convention")
+        if found is None:
             try:
-                ctx.memo["convention"] = self._convention(ctx)
+                found = self._convention(ctx)
+            except (CallTimedOut, WorkerDied):
+                raise  # may pass on a later try: not kept
             except (Fail, CallFailed) as exc:
-                ctx.memo["convention"] = exc
-        found = ctx.memo["convention"]
+                found = exc
+            ctx.memo["convention"] = found
         if isinstance(found, BaseException):
             raise found
         return found
