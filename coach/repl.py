@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.output import Output
     from rich.console import Console
 
-AUTOSAVE_S = 5.0  # session time between saves while the prompt waits
+AUTOSAVE_S = 5.0  # session time between saves while the prompt waits ($COACH_SAVE_EVERY)
 PROMPT = "coach> "
 _TIME_UP = "\x00time-up"
 _EARLY = 0.005  # seconds
@@ -582,6 +582,7 @@ def run_repl(
             output=output,
             watch=watch,
             ask=ask,
+            autosave_s=autosave_every(),
         )
         outcome = asyncio.run(repl.run())
     if outcome == _SUBMITTED:
@@ -591,6 +592,17 @@ def run_repl(
             f"`coach solution {session.spec.id}` shows the reference solution with notes.", "dim"
         )
     return 0
+
+
+def autosave_every() -> float:
+    """Seconds of session time between saves: `$COACH_SAVE_EVERY` if it is a number above 0
+    (tests shorten it; the ticker runs once a second, so less than 1 saves at every tick),
+    else `AUTOSAVE_S`."""
+    try:
+        seconds = float(os.environ.get("COACH_SAVE_EVERY", "") or AUTOSAVE_S)
+    except ValueError:
+        return AUTOSAVE_S
+    return seconds if math.isfinite(seconds) and seconds > 0 else AUTOSAVE_S
 
 
 @contextlib.contextmanager

@@ -43,7 +43,7 @@ def validate_specs(path: Path | None, problems: str | None = None) -> list[Valid
 def validate_one(source: Path) -> Validation:
     from coach.catalogue import MISTAKES
     from coach.grading import Grader
-    from coach.probes import probes_for
+    from coach.probes import unknown_probes
     from coach.specs import load_spec
 
     result = Validation(source)
@@ -53,10 +53,9 @@ def validate_one(source: Path) -> Validation:
         result.faults.append(str(exc))
         return result
     result.problem = spec.id
-    known = probes_for(spec.id)
+    for missing in unknown_probes(spec):
+        result.faults.append(f"no family or problem probe provides '{missing}'")
     for p in spec.probes:
-        if p.id not in known:
-            result.faults.append(f"probe '{p.id}' does not exist for {spec.id}")
         if p.mistake not in MISTAKES:
             result.faults.append(f"probe '{p.id}' cites unknown mistake '{p.mistake}'")
     try:

@@ -56,7 +56,8 @@ def encode(value: Any, arrays: list[bytes], objects: Any = None) -> Any:
         if value.dtype.hasobject or value.dtype.kind not in "biuf":
             return {"$repr": _short_repr(value), "type": f"ndarray[{value.dtype}]"}
         buf = io.BytesIO()
-        np.lib.format.write_array(buf, np.ascontiguousarray(value), allow_pickle=False)
+        plain = value if value.flags.c_contiguous else value.copy(order="C")  # 0-d stays 0-d
+        np.lib.format.write_array(buf, plain, allow_pickle=False)
         arrays.append(buf.getvalue())
         return {"$nd": len(arrays) - 1}
     if isinstance(value, Handle):

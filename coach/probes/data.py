@@ -15,10 +15,16 @@ import numpy as np
 Data = tuple[np.ndarray, np.ndarray]
 
 
-def logistic(n: int = 200, d: int = 3, seed: int = 0) -> Data:
+def _standard(X: np.ndarray) -> np.ndarray:
+    """Columns of mean exactly 0 and standard deviation exactly 1 (scaling leaves them be)."""
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def logistic(n: int = 200, d: int = 3, seed: int = 0, standard: bool = False) -> Data:
     """Standard normal features with 0/1 labels drawn from a known logistic model."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
+    X = _standard(X) if standard else X
     w = np.linspace(1.5, -1.0, d)
     p = 1 / (1 + np.exp(-(X @ w + 0.3)))
     return X, (rng.random(n) < p).astype(float)
@@ -39,10 +45,12 @@ def linear(
     noise: float = 0.1,
     scales: list[float] | None = None,
     offset: float = 0.0,
+    standard: bool = False,
 ) -> Data:
     """y = X @ w + 1.5 + noise, with column `j` scaled by `scales[j]` and shifted by `offset`."""
     rng = np.random.default_rng(seed)
     Z = rng.normal(size=(n, d))
+    Z = _standard(Z) if standard else Z
     w = np.linspace(2.0, -1.0, d)
     y = Z @ w + 1.5 + noise * rng.normal(size=n)
     factor = np.asarray(scales if scales is not None else np.ones(d), dtype=float)

@@ -15,7 +15,7 @@ import numpy as np
 
 from coach.probes import Context, Fail, family
 from coach.probes import values as v
-from coach.probes.adapters import GradientModel
+from coach.probes.adapters import TUNABLE, GradientModel
 from coach.probes.evidence import (
     banned_imports,
     cause_key,
@@ -271,10 +271,15 @@ def compare_gradients(
 def penalty(ctx: Context, p: P) -> str:
     """alpha > 0 adds k * sum(weights**2) to the loss (k > 0), its gradient 2k * weights to
     gradients(), and shrinks the fitted weights."""
+    return "; ".join(_penalty(ctx, p, variant) for variant in p.get("variants", [{}]))
+
+
+def _penalty(ctx: Context, p: P, variant: P) -> str:
     gd = _gd(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 60, "seed": 13}))
     alpha = float(p.get("alpha", 1.0))
-    settings = _settings(p, learning_rate=0.1, n_iterations=300)
+    settings = {**_settings(p, learning_rate=0.1, n_iterations=300), **variant}
+    how = "".join(f" with {k}={x!r}" for k, x in variant.items())
     plain, _ = gd.train(ctx, ctx.candidate, X, y, alpha=0.0, **settings)
     shrunk, fit = gd.train(ctx, ctx.candidate, X, y, alpha=alpha, **settings)
     free, held = gd.weights(plain), gd.weights(shrunk)
@@ -314,14 +319,19 @@ def penalty(ctx: Context, p: P) -> str:
                 f"with alpha={alpha:g} the loss adds {ks[0]:.4g} x sum(w**2), so gradients() "
                 f"should add {v.show(2 * ks[0] * w)} to dw; it added {v.show(added)}",
             )
-    if not np.linalg.norm(held) <= 0.9 * np.linalg.norm(free):
+    # the same penalty relative to the data term, given to the reference: same weights
+    same = ks[0] / gd.convention_for_steps(ctx).scale(len(y))
+    expected = gd.weights(gd.train(ctx, ctx.reference, X, y, alpha=same, **settings)[0])
+    tol = float(p.get("tolerance", 0.02))
+    if not np.allclose(held, expected, rtol=tol, atol=tol * float(np.linalg.norm(expected))):
         message = (
-            f"fit with alpha={alpha:g} gave weights {v.show(held)}, no smaller than "
-            f"{v.show(free)} with alpha=0: the penalty does not reach the updates"
+            f"fit{how} and alpha={alpha:g} gave weights {v.show(held)} (alpha=0: {v.show(free)}); "
+            f"the penalty the loss adds should give {v.show(expected)}: "
+            "the penalty does not reach the updates as it should"
         )
         raise gd.fail_fit(ctx, shrunk, fit, message)
     shrink = np.linalg.norm(held) / max(np.linalg.norm(free), 1e-12)
-    return f"alpha={alpha:g} adds {ks[0]:.3g} x sum(w**2) and shrinks the weights to {shrink:.0%}"
+    return f"alpha={alpha:g} adds {ks[0]:.3g} x sum(w**2); fit{how} shrinks weights to {shrink:.0%}"
 
 
 @family("regularized_bias", needs=("works", "loss"))
@@ -435,16 +445,27 @@ def matrix_inversion(ctx: Context, p: P) -> str:
         if error_cause(exc) == "matrix-inversion":
             raise Fail(None, f"fit on {what} raised {exc.describe()}") from None
         raise
+    gap, best = _gap_to_lstsq(X, y, got)
+    if not gap <= 1e-3 * max(1.0, float(np.std(y))):
+        message = (
+            f"on {what}, predict(X) gave {v.show(got)} where least squares gives "
+            f"{v.show(best)} (largest gap {gap:.3g})"
+        )
+        plain = X[:, : int(p.get("independent", X.shape[1] - 1))]  # without the copied column
+        model, _ = gd.train(ctx, ctx.candidate, plain, y, **_settings(p))
+        if _gap_to_lstsq(plain, y, gd.outputs(model, plain, len(y)))[0] > 1e-3 * max(
+            1.0, float(np.std(y))
+        ):
+            raise Fail("wrong-solution", f"{message}; it is as far off without the copied column")
+        raise Fail(None, f"{message}: X.T @ X is singular here")
+    return f"fits {what} as least squares does"
+
+
+def _gap_to_lstsq(X: np.ndarray, y: np.ndarray, got: np.ndarray) -> tuple[float, np.ndarray]:
     weights, bias = _lstsq(X, y)
     best = X @ weights + bias
     gap = float(np.max(np.abs(got - best))) if np.all(np.isfinite(got)) else math.inf
-    if not gap <= 1e-3 * max(1.0, float(np.std(y))):
-        raise Fail(
-            None,
-            f"on {what}, predict(X) gave {v.show(got)} where least squares gives "
-            f"{v.show(best)} (largest gap {gap:.3g}): X.T @ X is singular here",
-        )
-    return f"fits {what} as least squares does"
+    return gap, best
 
 
 @family("unscaled_features", needs=("works",))
@@ -483,30 +504,31 @@ def _calls(ctx: Context, p: P) -> list[tuple[str, tuple[str, ...]]]:
 
 @family("input_mutation", needs=("works",))
 def input_mutation(ctx: Context, p: P) -> str:
-    """X and y equal their copies after every call of the interface."""
+    """X and y equal their copies after every call of the interface (for each variant of
+    the constructor's settings, e.g. both methods of linear regression)."""
     gd = _gd(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 30, "seed": 6}))
-    model = ctx.candidate.new(
-        optional=("learning_rate", "n_iterations"),
-        **_settings(p, learning_rate=0.01 if not gd.classifier else 0.1, n_iterations=20),
-    )
     arrays = {"X": X, "y": y}
-    checked = []
-    for method, names in _calls(ctx, p):
-        args = [arrays[n] for n in names]
-        try:
-            reply = model.reply(method, *args, return_args=True)
-        except CallFailed:
-            if method == "fit":
-                raise
-            continue  # a missing or failing method is another probe's business
-        call = f"{method}({', '.join(names)})"
-        for name, before, now in zip(names, args, reply.args_after or [], strict=False):
-            now = np.asarray(now)
-            if now.shape != before.shape or not np.array_equal(now, before, equal_nan=True):
-                raise Fail(None, f"{call} changed the caller's {name}: {_diff(before, now)}")
-        checked.append(method)
-    return f"X and y are unchanged after {', '.join(checked)}"
+    checked: list[str] = []
+    for variant in p.get("variants", [{}]):
+        settings = _settings(p, learning_rate=0.1 if gd.classifier else 0.01, n_iterations=20)
+        model = ctx.candidate.new(optional=TUNABLE, **settings, **variant)
+        how = ", ".join(f"{k}={x!r}" for k, x in variant.items())
+        for method, names in _calls(ctx, p):
+            args = [arrays[n] for n in names]
+            try:
+                reply = model.reply(method, *args, return_args=True)
+            except CallFailed:
+                if method == "fit":
+                    raise
+                continue  # a missing or failing method is another probe's business
+            call = f"{method}({', '.join(names)})" + (f" with {how}" if how else "")
+            for name, before, now in zip(names, args, reply.args_after or [], strict=False):
+                now = np.asarray(now)
+                if now.shape != before.shape or not np.array_equal(now, before, equal_nan=True):
+                    raise Fail(None, f"{call} changed the caller's {name}: {_diff(before, now)}")
+            checked.append(method)
+    return f"X and y are unchanged after {', '.join(dict.fromkeys(checked))}"
 
 
 def _diff(before: np.ndarray, now: np.ndarray) -> str:
@@ -517,7 +539,7 @@ def _diff(before: np.ndarray, now: np.ndarray) -> str:
     where = ", ".join(str(i) for i in at)
     return (
         f"{len(differ)} of {before.size} entries differ "
-        f"(e.g. [{where}] was {before[at]!r}, now {now[at]!r})"
+        f"(e.g. [{where}] was {before[at].item()!r}, now {now[at].item()!r})"
     )
 
 
