@@ -71,7 +71,8 @@ class CallFailed(Exception):
     def describe(self) -> str:
         if self.kind == "NotImplementedError":
             name = f"{self.where} is" if self.where and self.where != "<module>" else "it is"
-            return f"{name} not implemented yet (it raises NotImplementedError)"
+            said = f": {self.message}" if self.message else ""
+            return f"{name} not implemented yet (it raises NotImplementedError{said})"
         where = f" at line {self.line}" if self.line else ""
         code = f": {self.source}" if self.source else ""
         text = ": ".join(part for part in (self.kind, self.message) if part)

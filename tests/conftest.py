@@ -30,6 +30,14 @@ REPORT_KEYS = [
 ]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--refresh-expected",
+        action="store_true",
+        help="write each grader fixture's NAME.expected.json from what it gets now",
+    )
+
+
 @pytest.fixture(autouse=True)
 def coach_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("coach-home")
