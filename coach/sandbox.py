@@ -225,7 +225,7 @@ class Worker:
         if self.role == "reference":
             args = ["bwrap", "--ro-bind", "/", "/"]
         else:
-            args = ["bwrap"]
+            args = ["bwrap"]  # on an empty root, made read-only below
             for folder in visible_paths():
                 args += ["--ro-bind", folder, folder]
             for folder in hidden_paths():
@@ -234,8 +234,10 @@ class Worker:
                 own = str(PACKAGE_DIR / name)
                 args += ["--ro-bind", own, own]
             args += ["--ro-bind", self.path, self.path]  # the file itself, not its folder
-        args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        args += ["--dev", "/dev", "--proc", "/proc"]
         args += ["--bind", self.scratch, self.scratch, "--chdir", self.scratch]
+        if self.role == "candidate":
+            args += ["--remount-ro", "/"]
         return [*args, "--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"]
 
     def kill(self) -> None:

@@ -393,9 +393,9 @@ def test_importing_the_module_does_not_import_rich_or_numpy():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_notes_on_conventions_show_in_rich_and_markdown_not_json():
+def test_notes_on_conventions_show_in_every_format():
     report = passing()
     report.notes = ["loss() sums over samples rather than averaging"]
     assert "Note: loss() sums over samples" in flat(rich_text([report]))
     assert "Note: loss() sums over samples" in render([report], "markdown")
-    assert "notes" not in json.loads(render([report], "json"))
+    assert json.loads(render([report], "json"))["notes"] == report.notes  # DESIGN §5

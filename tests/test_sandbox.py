@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 from coach import wire
+from coach.limits import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
 from coach.sandbox import (
     ApiMissing,
     CallTimedOut,
@@ -61,6 +64,23 @@ class Thing:
         return "written"
     def opaque(self):
         return object()
+    def read(self, path):
+        with open(path) as handle:
+            return handle.read()
+    def forge(self):
+        import json, struct
+        head = json.dumps({"ok": True, "value": 1, "seq": 10**9, "arrays": 0}).encode()
+        for fd in range(3, 64):
+            try:
+                os.write(fd, struct.pack(">I", len(head)) + head)
+            except OSError:
+                pass
+        return 2
+    @property
+    def layers(self):
+        if not hasattr(self, "_layers"):
+            self._layers = [np.zeros((2, 3)), np.zeros(3)]
+        return self._layers
 """
 
 
@@ -68,7 +88,7 @@ class Thing:
 def worker(tmp_path: Path):
     path = tmp_path / "thing.py"
     path.write_text(CANDIDATE)
-    w = Worker(str(path), call_timeout=2.0)
+    w = Worker(str(path), limits=Limits(call_s=2.0))
     yield w
     w.close()
 
@@ -148,9 +168,52 @@ def test_bubblewrap_blocks_network_and_writes(worker: Worker, tmp_path: Path) ->
     handle = new(worker)
     with pytest.raises(CandidateRaised):
         worker.request("call", obj=handle.id, method="connect")
-    with pytest.raises(CandidateRaised):
+    try:  # /tmp inside the sandbox is its own: a write there may work, but never lands here
         worker.request("call", str(tmp_path / "outside.txt"), obj=handle.id, method="write_outside")
+    except CandidateRaised:
+        pass
     assert not (tmp_path / "outside.txt").exists()
+    with pytest.raises(CandidateRaised):
+        worker.request("call", str(ROOT / "outside.txt"), obj=handle.id, method="write_outside")
+    assert not (ROOT / "outside.txt").exists()
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
+def test_candidate_cannot_read_coach_answers_or_code(worker: Worker) -> None:
+    handle = new(worker)
+    for hidden in (
+        ROOT / "reference_solutions" / "logistic_regression.py",
+        ROOT / "problems" / "logistic_regression.yaml",
+        ROOT / "coach" / "grading.py",
+    ):
+        with pytest.raises(CandidateRaised, match="No such file"):
+            worker.request("call", str(hidden), obj=handle.id, method="read")
+    # the worker's own modules are there: it runs
+    assert worker.request("call", None, obj=handle.id, method="echo").value is None
+
+
+def test_a_forged_reply_costs_the_call_and_the_worker_goes_on(worker: Worker) -> None:
+    handle = new(worker)
+    with pytest.raises(WorkerDied, match="did not ask for"):
+        worker.request("call", obj=handle.id, method="forge")
+    handle = new(worker)  # a fresh worker, restarted
+    assert worker.request("call", 41, obj=handle.id, method="echo").value == 41
+
+
+def test_list_items_are_read_and_set_in_place(worker: Worker) -> None:
+    handle = new(worker)
+    layers = worker.request("get", obj=handle.id, attr="layers").value
+    assert isinstance(layers, list) and [a.shape for a in layers] == [(2, 3), (3,)]
+    worker.request("set", np.full(3, 7.0), obj=handle.id, attr="layers[1]")
+    assert worker.request("get", obj=handle.id, attr="layers[1]").value.tolist() == [7.0] * 3
+    with pytest.raises(ApiMissing, match="not a list"):
+        worker.request("get", obj=handle.id, attr="w[0]")
+
+
+def test_kept_values_are_passed_by_handle(worker: Worker) -> None:
+    handle = new(worker)
+    kept = worker.keep(np.arange(6.0).reshape(3, 2))
+    assert worker.request("call", kept, obj=handle.id, method="predict").value.tolist() == [1, 5, 9]
 
 
 def test_grade_deadline_stops_calls(worker: Worker) -> None:

@@ -23,11 +23,12 @@ SHIPPED = bank_dir() / "problems" / "logistic_regression.yaml"
 
 LOGISTIC_PROBES = [
     ("overfit_tiny", 10, "cannot-overfit"),
-    ("matches_reference", 15, "wrong-solution"),
+    ("matches_reference", 10, "wrong-solution"),
     ("loss_monotonic", 10, "loss-not-decreasing"),
     ("gradient_check", 15, "wrong-gradient"),
     ("log_zero", 10, "log-of-zero"),
     ("sigmoid_overflow", 10, "exp-overflow"),
+    ("penalty", 5, "wrong-solution"),
     ("input_mutation", 5, "input-mutation"),
     ("regularized_bias", 5, "regularized-bias"),
     ("one_sample", 3, "edge-case"),
