@@ -11,8 +11,6 @@ import pytest
 
 from coach import wire
 from coach.limits import Limits
-
-ROOT = Path(__file__).resolve().parent.parent
 from coach.sandbox import (
     ApiMissing,
     CallTimedOut,
@@ -21,6 +19,8 @@ from coach.sandbox import (
     WorkerDied,
     bwrap_works,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CANDIDATE = """
 import os, socket, sys
