@@ -1,63 +1,73 @@
-"""Time `coach grade` and `coach --help` beside their floors, measured in the same run.
+"""Time coach's commands beside their floors, interleaved (A B A B ...) in one run.
 
-    python bench/bench_grade.py [--runs 5]
+    python bench/bench_grade.py [--runs 7]
 
-The grade floor is `python -c "import numpy"` (a worker's start) plus
-`python -c "import typer, rich, numpy, yaml"` (the parent's imports); the help floor
-is `python -c "import typer, rich.console"`. Each figure is the median of the runs.
+Floors: a grade's is `python -c "import numpy"` (a worker's start) plus
+`python -c "import typer, rich.console, numpy, yaml"` (the parent's imports); `coach list`,
+`coach show` and `coach --help` are set against `python -c "import typer, rich.console"`.
+Every command runs once per round, in the same order, so load on the machine falls on all
+of them alike. Each figure is the median over the rounds. Targets: a grade of each
+reference at most 2x its floor; list and show at most 1.5x theirs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "reference_solutions" / "logistic_regression.py"
 
 
-def median_time(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     coach = shutil.which("coach") or str(Path(sys.executable).parent / "coach")
     py = sys.executable
-
-    median_time([coach, "--help"], 1)  # warm the file cache
-    numpy_floor = median_time([py, "-c", "import numpy"], runs)
-    parent_floor = median_time([py, "-c", "import typer, rich, numpy, yaml"], runs)
-    grade_floor = numpy_floor + parent_floor
-    grade = median_time([coach, "grade", str(REFERENCE)], runs)
-    help_floor = median_time([py, "-c", "import typer, rich.console"], runs)
-    help_time = median_time([coach, "--help"], runs)
-
-    print(
-        f"grade floor   {grade_floor * 1000:7.0f} ms  (numpy {numpy_floor * 1000:.0f} + "
-        f"parent imports {parent_floor * 1000:.0f})"
-    )
-    print(
-        f"coach grade   {grade * 1000:7.0f} ms  = {grade / grade_floor:.2f}x the floor "
-        "(target <= 3x)"
-    )
-    print(f"help floor    {help_floor * 1000:7.0f} ms")
-    print(
-        f"coach --help  {help_time * 1000:7.0f} ms  = {help_time / help_floor:.2f}x the floor "
-        "(target <= 1.5x)"
-    )
+    env = {**os.environ, "COACH_HOME": tempfile.mkdtemp(prefix="coach-bench-")}
+    references = sorted((ROOT / "reference_solutions").glob("*.py"))
+    commands = {
+        "numpy": [py, "-c", "import numpy"],
+        "parent": [py, "-c", "import typer, rich.console, numpy, yaml"],
+        "cli": [py, "-c", "import typer, rich.console"],
+        "coach --help": [coach, "--help"],
+        "coach list": [coach, "list"],
+        "coach show": [coach, "show", "logistic"],
+        **{f"coach grade {r.stem}": [coach, "grade", str(r)] for r in references},
+    }
+    for cmd in commands.values():  # warm the file cache
+        timed(cmd, env)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            times[name].append(timed(cmd, env))
+    median = {name: statistics.median(t) for name, t in times.items()}
+    grade_floor = median["numpy"] + median["parent"]
+    print(f"{'floor: import numpy':32} {median['numpy'] * 1000:6.0f} ms")
+    print(f"{'floor: parent imports':32} {median['parent'] * 1000:6.0f} ms")
+    print(f"{'floor: import typer, rich.console':32} {median['cli'] * 1000:6.0f} ms")
+    for name in commands:
+        if name.startswith("coach grade"):
+            ratio, target = median[name] / grade_floor, 2.0
+        elif name.startswith("coach"):
+            ratio, target = median[name] / median["cli"], 1.5
+        else:
+            continue
+        shown = f"{median[name] * 1000:6.0f} ms  {ratio:4.2f}x the floor"
+        print(f"{name:32} {shown} (target <= {target}x)")
 
 
 if __name__ == "__main__":

@@ -54,12 +54,19 @@ def _bank(problems: str | None):  # type: ignore[no-untyped-def]
     return Bank.load(problems)
 
 
+def _views(problems: str | None):  # type: ignore[no-untyped-def]
+    """The bank for showing problems: no pydantic while the specs are unchanged."""
+    from coach.bank import Bank
+
+    return Bank.views(problems)
+
+
 @app.command("list")
 def list_problems(problems: ProblemsDir = None) -> None:
     """Table of problems: id, title, difficulty, minutes, frequency, your best score."""
     from coach.problem_view import render_list
 
-    bank = _bank(problems)
+    bank = _views(problems)
     render_list(_console(), list(bank.specs.values()), _best_scores())
 
 
@@ -71,7 +78,7 @@ def show(
     """Statement, required interface, time limit and visible examples."""
     from coach.problem_view import render_show
 
-    render_show(_console(), _bank(problems).resolve(problem))
+    render_show(_console(), _views(problems).resolve(problem))
 
 
 @app.command()
@@ -186,7 +193,7 @@ def stats(problems: ProblemsDir = None) -> None:
     from coach.history_view import render_stats
     from coach.store import Store
 
-    frequency = {s.id: s.frequency for s in _bank(problems).specs.values()}
+    frequency = {s.id: s.frequency for s in _views(problems).specs.values()}
     with Store() as store:
         render_stats(_console(), store, frequency)
 

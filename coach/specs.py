@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from coach.bank import Bank, problem_dirs  # noqa: F401  (coach.bank has no pydantic)
 from coach.errors import CoachError
 from coach.paths import bank_dir
 
@@ -163,7 +162,7 @@ def load_spec(path: Path) -> ProblemSpec:
 
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise CoachError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.MarkedYAMLError as exc:
@@ -183,47 +182,3 @@ def load_spec(path: Path) -> ProblemSpec:
     spec.source = path
     return spec
 
-
-def problem_dirs(extra: str | Path | None = None) -> list[Path]:
-    """The built-in problems folder, then `--problems DIR` or `$COACH_PROBLEMS`."""
-    dirs = [bank_dir() / "problems"]
-    extra = extra or os.environ.get("COACH_PROBLEMS")
-    if extra:
-        extra_dir = Path(extra)
-        if not extra_dir.is_dir():
-            raise CoachError(f"problems folder not found: {extra_dir}")
-        dirs.append(extra_dir)
-    return dirs
-
-
-class Bank:
-    """All the problems coach knows, by id, with aliases."""
-
-    def __init__(self, specs: list[ProblemSpec]) -> None:
-        self.specs = {s.id: s for s in sorted(specs, key=lambda s: s.frequency)}
-        self.names: dict[str, str] = {}
-        for spec in self.specs.values():
-            for name in (spec.id, *spec.aliases):
-                self.names[name.lower()] = spec.id
-
-    @classmethod
-    def load(cls, extra: str | Path | None = None) -> Bank:
-        specs = [load_spec(p) for d in problem_dirs(extra) for p in sorted(d.glob("*.yaml"))]
-        return cls(specs)
-
-    def resolve(self, name: str) -> ProblemSpec:
-        """The spec for an id or alias; a typo gets a "did you mean"."""
-        key = name.strip().lower().replace("-", "_")
-        found = self.names.get(name.strip().lower()) or self.names.get(key)
-        if found:
-            return self.specs[found]
-        close = difflib.get_close_matches(name.lower(), list(self.names), n=1, cutoff=0.6)
-        hint = f" (did you mean '{self.names[close[0]]}'?)" if close else ""
-        known = ", ".join(self.specs)
-        raise CoachError(f"unknown problem '{name}'{hint}; known problems: {known}")
-
-    def lookup(self, name: str) -> ProblemSpec | None:
-        try:
-            return self.resolve(name)
-        except CoachError:
-            return None
