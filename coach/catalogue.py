@@ -946,3 +946,97 @@ def render_mistake(console: Console, mistake_id: str) -> None:
     console.print()
     where = "all problems" if set(m.bites) == set(PROBLEM_IDS) else ", ".join(m.bites)
     console.print(f"[bold]Where it bites:[/bold] {escape(where)}")
+
+
+# -- advice fitted to the problem graded and to the error seen ---------------------------------
+_LINEAR_STEP = (
+    "error = X @ self.weights + self.bias - y  # (n,)\n"
+    "dw = X.T @ error / len(y) + 2 * self.alpha * self.weights\n"
+    "db = error.mean()  # no penalty on the bias"
+)
+_LOGISTIC_STEP = (
+    "p = sigmoid(X @ self.weights + self.bias)  # every row at once\n"
+    "dw = X.T @ (p - y) / len(y) + 2 * self.alpha * self.weights\n"
+    "db = np.mean(p - y)  # no penalty on the bias"
+)
+
+# (mistake, problem) -> the good snippet to show for that problem, where the entry's own
+# snippet is written for another one
+VARIANTS: dict[tuple[str, str], str] = {
+    ("unvectorized", "logistic_regression"): _LOGISTIC_STEP,
+    ("unvectorized", "linear_regression"): _LINEAR_STEP,
+    ("regularized-bias", "linear_regression"): _LINEAR_STEP,
+    ("gradient-sign", "linear_regression"): (
+        "dw, db = self.gradients(X, y)  # the gradient points uphill\n"
+        "self.weights = self.weights - self.learning_rate * dw  # so step against it\n"
+        "self.bias = self.bias - self.learning_rate * db"
+    ),
+    ("wrong-gradient", "linear_regression"): (
+        "def loss(self, X, y):\n"
+        "    error = X @ self.weights + self.bias - y\n"
+        "    return np.mean(error**2) / 2 + self.alpha * np.sum(self.weights**2)\n\n"
+        "def gradients(self, X, y):  # the derivative of exactly that loss\n"
+        "    error = X @ self.weights + self.bias - y\n"
+        "    return X.T @ error / len(y) + 2 * self.alpha * self.weights, error.mean()"
+    ),
+    ("edge-case", "linear_regression"): (
+        "def fit(self, X, y):\n"
+        "    X = np.asarray(X, dtype=float).reshape(len(X), -1)  # 1-D X: one feature\n"
+        "    std = X.std(axis=0)\n"
+        "    std = np.where(std > 0, std, 1.0)  # one sample, or a constant column\n"
+        "def predict(self, X):\n"
+        "    return (X @ self.weights + self.bias).reshape(-1)  # always shape (n,)"
+    ),
+    ("api-contract", "linear_regression"): (
+        "class LinearRegression:\n"
+        "    def fit(self, X, y):\n"
+        "        ...\n"
+        "        return self\n"
+        "    def predict(self, X): ...\n"
+        "    def loss(self, X, y): ...\n"
+        "    def gradients(self, X, y): ...  # returns (dw, db)"
+    ),
+}
+
+# what to do about a crash, by what the error says (the first that matches)
+CRASH_ADVICE: tuple[tuple[str, str], ...] = (
+    (
+        "SyntaxError",
+        "The file does not parse: fix the line shown (python -m py_compile FILE says the same), "
+        "then run `check`.",
+    ),
+    (
+        "not implemented yet",
+        "Write the methods the starter leaves raising NotImplementedError; `check` runs the "
+        "visible examples on what you have so far.",
+    ),
+    (
+        "No module named",
+        "Import only numpy and the standard library: the grader's sandbox has nothing else, "
+        "and the interview allows nothing else.",
+    ),
+    (
+        "importing the file failed",
+        "Code at the top of the file runs when it is imported: put demo code, input() and "
+        'sys.exit under if __name__ == "__main__":.',
+    ),
+)
+
+
+def advice(mistake_id: str, problem: str, messages: list[str]) -> tuple[str, str]:
+    """(fix, good code) for a mistake in a report on `problem`, fitted to what was seen."""
+    entry = MISTAKES.get(mistake_id)
+    if entry is None:
+        return "", ""
+    fix, good = entry.fix, VARIANTS.get((mistake_id, problem), entry.good)
+    if mistake_id == "crash":  # the demo snippet fits only a failed import
+        seen = "\n".join(messages)
+        for marker, text in CRASH_ADVICE:
+            if marker in seen:
+                return text, good if marker == "importing the file failed" else ""
+        good = ""
+        fix = (
+            "Read the exception and line above: the call raised inside your code. Reproduce "
+            "it with the same input (`check` runs the visible examples) and fix that line."
+        )
+    return fix, good

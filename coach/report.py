@@ -78,6 +78,20 @@ def _entry_field(catalogue: dict[str, Any], mistake_id: str, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _advice(catalogue: dict[str, Any], report: GradeReport, mistake_id: str) -> tuple[str, str]:
+    """The fix and good code for a mistake, in the variant for the problem and error seen."""
+    if not catalogue:
+        return "", ""
+    try:
+        from coach.catalogue import advice
+    except ImportError:  # a catalogue without variants: the entry's own text
+        return _entry_field(catalogue, mistake_id, "fix"), _entry_field(
+            catalogue, mistake_id, "good"
+        )
+    seen = [report.error or ""] + [p.message for p in report.probes if p.mistake == mistake_id]
+    return advice(mistake_id, report.problem, seen)
+
+
 def _mistake_title(catalogue: dict[str, Any], mistake_id: str) -> str:
     return _entry_field(catalogue, mistake_id, "title") or mistake_id
 
@@ -324,11 +338,10 @@ def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[Rendera
                 if message:
                     line.append(": " + _printable(message))
                 body.append(line)
-        fix = _entry_field(catalogue, mistake_id, "fix")
+        fix, good = _advice(catalogue, report, mistake_id)
         if fix:
             body.append(Text())
             body.append(Text.assemble(("Fix: ", "bold green"), _printable(fix)))
-        good = _entry_field(catalogue, mistake_id, "good")
         if good:
             body.append(Text())
             body.append(Syntax(good.strip("\n"), "python", theme="ansi_dark", word_wrap=True))
@@ -452,10 +465,9 @@ def _markdown_report(report: GradeReport, catalogue: dict[str, Any]) -> str:
         for names, message in _observations(report, mistake_id):
             item = f"- **{_md(', '.join(names))}**"
             lines.append(f"{item}: {_md(message)}" if message else item)
-        fix = _entry_field(catalogue, mistake_id, "fix")
+        fix, good = _advice(catalogue, report, mistake_id)
         if fix:
             lines += ["", f"**Fix:** {_md(fix)}"]
-        good = _entry_field(catalogue, mistake_id, "good")
         if good:
             lines += ["", _fence(good.strip("\n"), "python")]
         lines.append("")
@@ -566,7 +578,7 @@ def render_junit(reports: list[GradeReport]) -> str:
                     title = _mistake_title(catalogue, probe.mistake)
                     if title != probe.mistake:
                         body.append(f"mistake: {title} ({probe.mistake})")
-                    fix = _entry_field(catalogue, probe.mistake, "fix")
+                    fix = _advice(catalogue, report, probe.mistake)[0]
                     if fix:
                         body.append(f"fix: {fix}")
                 element.text = _xml("\n".join(body))

@@ -213,3 +213,36 @@ def test_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_advice_is_the_variant_for_the_problem_graded() -> None:
+    from coach.catalogue import MISTAKES, advice
+
+    for problem in ("logistic_regression", "linear_regression"):
+        _, good = advice("unvectorized", problem, [])
+        assert "self.X" not in good and "nearest" not in good  # no KNN code here
+        compile(good, "advice", "exec")
+    assert advice("unvectorized", "knn", [])[1] == MISTAKES["unvectorized"].good
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("SyntaxError: expected ':' at line 3", "does not parse"),
+        (
+            "LinearRegression.fit is not implemented yet (it raises NotImplementedError)",
+            "NotImplementedError",
+        ),
+        (
+            "importing the file failed: ModuleNotFoundError: No module named 'torch'",
+            "numpy and the standard library",
+        ),
+        ("importing the file failed: RuntimeError: boom at line 3", "__main__"),
+        ("ValueError: shapes (3,) and (4,) not aligned at line 20", "Reproduce it"),
+    ],
+)
+def test_crash_advice_fits_the_error(message: str, says: str) -> None:
+    from coach.catalogue import advice
+
+    fix, _ = advice("crash", "logistic_regression", [message])
+    assert says in fix
