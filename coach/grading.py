@@ -141,6 +141,13 @@ class Grader:
         for r in results:
             if r.mistake and r.mistake not in mistakes:
                 mistakes.append(r.mistake)
+        if candidate.aliases.get("alpha") == "learning_rate":
+            penalty = next((k for k, v in candidate.aliases.items() if v == "alpha"), "the penalty")
+            notes = [
+                *notes,
+                f"course notation: the constructor takes alpha and {penalty} but no learning "
+                f"rate, so alpha was read as the learning rate and {penalty} as the penalty",
+            ]
         output = candidate.output
         if candidate.output_total > len(output):
             output += f"\n[... {candidate.output_total - len(output):,} more characters not kept]"
