@@ -186,3 +186,35 @@ def test_help_does_not_import_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
     )
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_list_and_show_need_no_pydantic_once_the_specs_are_known(coach_home: Path) -> None:
+    code = (
+        "import sys\n"
+        "from coach.cli import run\n"
+        "assert run(sys.argv[1:]) == 0\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    env = {**os.environ, "COACH_HOME": str(coach_home)}
+
+    def imports_pydantic(*args: str) -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True
+        )
+        return done.stdout.strip().splitlines()[-1] == "True"
+
+    assert imports_pydantic("list")  # the first time the specs are validated
+    assert not imports_pydantic("list")
+    assert not imports_pydantic("show", "linear")
+
+
+def test_a_changed_spec_is_validated_again(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    mine = folder / "mine.yaml"
+    source = (ROOT / "problems" / "logistic_regression.yaml").read_text()
+    mine.write_text(source.replace("id: logistic_regression", "id: my_logistic", 1))
+    assert run_coach("list", "--problems", str(folder)).returncode == 0
+    mine.write_text(mine.read_text().replace("minutes: 30", "minutes: thirty"))
+    message = one_line_error(run_coach("list", "--problems", str(folder)))
+    assert f"{mine}:" in message and "minutes" in message
