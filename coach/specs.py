@@ -181,4 +181,3 @@ def load_spec(path: Path) -> ProblemSpec:
         raise CoachError(f"{path}:{line}: {field_name}: {err['msg']}") from None
     spec.source = path
     return spec
-

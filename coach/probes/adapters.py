@@ -113,6 +113,21 @@ class GradientModel(Adapter):
     def loss(self, model: Model, X: Any, y: Any) -> float:
         return v.scalar(model.call("loss", X, y), "loss(X, y)")
 
+    # -- parameters by name (what gradient checks and loss comparisons move) ----------
+    def parameters(self, model: Model) -> dict[str, np.ndarray]:
+        """The model's parameters by name, as float arrays of their shapes."""
+        bias = v.scalar(model.get("bias"), "bias")
+        return {"weights": self.weights(model), "bias": np.array([bias])}
+
+    def set_parameter(self, model: Model, name: str, value: np.ndarray) -> None:
+        model.set(name, float(np.ravel(value)[0]) if name == "bias" else np.asarray(value))
+
+    def gradient_arrays(
+        self, model: Model, X: Any, y: Any, shapes: dict[str, tuple[int, ...]]
+    ) -> dict[str, np.ndarray]:
+        """gradients(X, y) by parameter name, in the parameters' shapes."""
+        return self.gradients(model, X, y, int(np.prod(shapes["weights"])))
+
     def gradients(self, model: Model, X: Any, y: Any, d: int) -> dict[str, np.ndarray]:
         dw, db = v.pair(model.call("gradients", X, y), "gradients(X, y)")
         return {
@@ -272,27 +287,30 @@ class GradientModel(Adapter):
             cand.call("fit", X, y)
             ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
             ref.call("fit", X, y)
-            d = X.shape[1]
+            shapes = {name: a.shape for name, a in self.parameters(ref).items()}
             rng = np.random.default_rng(n)
-            settings = [(np.zeros(d), 0.0), *((rng.normal(0, 0.5, d), 0.3) for _ in range(2))]
+            settings = [{k: np.zeros(s) for k, s in shapes.items()}]
+            settings += [{k: rng.normal(0, 0.5, s) for k, s in shapes.items()} for _ in range(2)]
             seen = []
-            for weights, bias in settings:
-                self.set_parameters(cand, weights, bias)
-                self.set_parameters(ref, weights, bias)
+            for setting in settings:
+                for name, value in setting.items():
+                    self.set_parameter(cand, name, value)
+                    self.set_parameter(ref, name, value)
                 mine, theirs = self.loss(cand, X, y), self.loss(ref, X, y)
-                seen.append((weights, mine, theirs))
+                first = next(iter(setting))
+                seen.append((f"{first}={v.show(setting[first])}", mine, theirs))
             first = seen[0][1] / seen[0][2]
-            for weights, mine, theirs in seen:
+            for label, mine, theirs in seen:
                 ratio = mine / theirs if theirs else math.nan
                 if not (
                     math.isfinite(ratio) and ratio > 0 and math.isclose(ratio, first, rel_tol=1e-5)
                 ):
                     return LossConvention(
                         problem=(
-                            f"loss(X, y) is not the problem's loss: on {n} samples at weights "
-                            f"{v.show(weights)} it returned {mine:.6g} where the loss is "
-                            f"{theirs:.6g} (at zero weights {seen[0][1]:.6g} vs "
-                            f"{seen[0][2]:.6g}), and no constant factor relates them"
+                            f"loss(X, y) is not the problem's loss: on {n} samples at {label} "
+                            f"it returned {mine:.6g} where the loss is {theirs:.6g} (with "
+                            f"every parameter 0: {seen[0][1]:.6g} vs {seen[0][2]:.6g}), and "
+                            "no constant factor relates them"
                         )
                     )
             ratios.append(first)

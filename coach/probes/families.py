@@ -193,30 +193,49 @@ def loss_monotonic(ctx: Context, p: P) -> str:
 # -- gradients and penalties ------------------------------------------------------------------
 @family("gradient_check", needs=("loss",))
 def gradient_check(ctx: Context, p: P) -> str:
-    """Central differences of the candidate's own loss against its gradients()."""
-    gd = _gd(ctx)
+    """Central differences of the candidate's own loss against its gradients(), on sampled
+    entries of every parameter (list items such as `weights[1]` included)."""
+    adapter = _gd(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20, "seed": 4}))
-    d = X.shape[1]
-    model, _ = gd.train(
-        ctx, ctx.candidate, X, y, learning_rate=0.01, n_iterations=1, alpha=p.get("alpha")
+    construct = dict(p.get("construct", {}))
+    model, _ = adapter.train(
+        ctx,
+        ctx.candidate,
+        X,
+        y,
+        learning_rate=0.01,
+        n_iterations=1,
+        alpha=p.get("alpha"),
+        **construct,
     )
     rng = np.random.default_rng(int(p.get("seed", 4)))
-    weights = np.asarray(p.get("weights", rng.normal(0, 0.5, d)), dtype=float)
-    bias = float(p.get("bias", 0.1))
-    gd.set_parameters(model, weights, bias)
-    analytic = gd.gradients(model, X, y, d)
+    chosen = {}
+    for name, current in adapter.parameters(model).items():
+        given = p.get(name)
+        value = (
+            np.asarray(given, dtype=float)
+            if given is not None
+            else rng.normal(0, 0.5, current.shape)
+        )
+        chosen[name] = value.reshape(current.shape)
+        adapter.set_parameter(model, name, chosen[name])
+    analytic = adapter.gradient_arrays(model, X, y, {n: a.shape for n, a in chosen.items()})
+    samples = int(p.get("samples", 8))
+    entries = {
+        name: sorted(rng.choice(a.size, samples, replace=False))
+        if a.size > samples
+        else range(a.size)
+        for name, a in chosen.items()
+    }
 
     def loss() -> float:
-        return gd.loss(model, X, y)
+        return adapter.loss(model, X, y)
 
     def move(name: str, value: np.ndarray) -> None:
-        if name == "weights":
-            model.set("weights", value)
-        else:
-            model.set("bias", float(value[0]))
+        adapter.set_parameter(model, name, value)
 
-    params = {"weights": weights, "bias": np.array([bias])}
-    return compare_gradients(params, analytic, loss, move, float(p.get("tolerance", 1e-5)))
+    tol = float(p.get("tolerance", 1e-5))
+    return compare_gradients(chosen, analytic, loss, move, tol, entries=entries)
 
 
 def compare_gradients(
@@ -226,6 +245,7 @@ def compare_gradients(
     move: Any,
     tol: float = 1e-5,
     eps: float = 1e-6,
+    entries: dict[str, Any] | None = None,
 ) -> str:
     """Compare analytic gradients with central differences of `loss()`.
 
@@ -237,7 +257,7 @@ def compare_gradients(
     flipped = checked = 0
     for name, value in params.items():
         flat = np.array(value, dtype=float).ravel()
-        for i in range(flat.size):
+        for i in entries[name] if entries else range(flat.size):
             results = []
             for step in (eps, -eps):
                 moved = flat.copy()
@@ -245,7 +265,7 @@ def compare_gradients(
                 move(name, moved.reshape(np.shape(value)))
                 results.append(loss())
             numeric = (results[0] - results[1]) / (2 * eps)
-            grad = float(np.ravel(analytic[name])[i])
+            grad = float(np.ravel(analytic[name])[int(i)])
             error = abs(numeric - grad) / max(abs(numeric), abs(grad), 1e-8)
             index = np.unravel_index(i, np.shape(value)) if np.ndim(value) else ()
             label = f"{name}[{', '.join(str(int(j)) for j in index)}]" if flat.size > 1 else name
