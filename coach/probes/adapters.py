@@ -331,7 +331,52 @@ class GradientModel(Adapter):
         return LossConvention(factor=factor, summed=summed)
 
 
-ADAPTERS: dict[str, type[Adapter]] = {"gradient_descent": GradientModel}
+class Network(GradientModel):
+    """A network: `weights` and `biases` are lists (one array a layer, any sizes), the
+    gradients a pair of such lists, and predict_proba an (n, K) array."""
+
+    def parameters(self, model: Model) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for attr in ("weights", "biases"):
+            layers = model.get(attr)
+            if not isinstance(layers, (list, tuple)):
+                raise Fail("api-contract", f"{attr} is {v.show(layers)}, not a list of arrays")
+            for i, layer in enumerate(layers):
+                found[f"{attr}[{i}]"] = v.array(layer, f"{attr}[{i}]")
+        return found
+
+    def set_parameter(self, model: Model, name: str, value: np.ndarray) -> None:
+        model.set(name, np.asarray(value))
+
+    def gradient_arrays(
+        self, model: Model, X: Any, y: Any, shapes: dict[str, tuple[int, ...]]
+    ) -> dict[str, np.ndarray]:
+        dW, db = v.pair(model.call("gradients", X, y), "gradients(X, y)")
+        found = {}
+        for attr, given in (("weights", dW), ("biases", db)):
+            names = [n for n in shapes if n.startswith(f"{attr}[")]
+            if not isinstance(given, (list, tuple)) or len(given) != len(names):
+                raise Fail(
+                    "api-contract",
+                    f"gradients(X, y) gave {v.show(given)} for the {len(names)} {attr} arrays, "
+                    "expected a list with one gradient per layer",
+                )
+            for name, grad in zip(names, given, strict=True):
+                out = v.array(grad, f"the gradient of {name}")
+                if out.size != int(np.prod(shapes[name])):
+                    raise Fail("api-contract", f"the gradient of {name} has shape {out.shape}")
+                found[name] = out.reshape(shapes[name])
+        return found
+
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        """The probability of class 1 (the column a binary task is judged on)."""
+        out = v.array(model.call("predict_proba", X), "predict_proba(X)", mistake)
+        if out.ndim != 2 or out.shape[0] != n:
+            raise Fail(mistake, f"predict_proba(X) returned shape {out.shape}, expected ({n}, K)")
+        return out[:, 1] if out.shape[1] > 1 else out[:, 0]
+
+
+ADAPTERS: dict[str, type[Adapter]] = {"gradient_descent": GradientModel, "network": Network}
 
 
 def adapter_for(spec: ProblemSpec) -> Adapter:
