@@ -17,9 +17,8 @@ from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Worker
 from coach.specs import ProbeSpec, ProblemSpec
 
 PROCESS_NOTE = (
-    "graded in 'process' mode (bubblewrap is not available here): the candidate's code ran "
-    "with resource limits but could read files, including coach's own; use bwrap for "
-    "untrusted code"
+    "graded in 'process' mode ({why}): the candidate's code ran with resource limits but "
+    "could read files, including coach's own; use bwrap for untrusted code"
 )
 
 
@@ -55,7 +54,11 @@ class Grader:
         candidate = candidate or Worker(str(path), limits=self.limits)
         reference = reference or Worker(self.reference_path, limits=self.limits, role="reference")
         candidate.deadline = started + self.limits.grade_s
-        notes: list[str] = [PROCESS_NOTE] if candidate.sandbox == "process" else []
+        notes: list[str] = []
+        if candidate.sandbox == "process":
+            asked = self.limits.sandbox == "process"
+            why = "as --sandbox process asked" if asked else "bubblewrap is not available here"
+            notes.append(PROCESS_NOTE.format(why=why))
         try:
             syntax = _syntax_error(source, path)
             if syntax:

@@ -218,3 +218,11 @@ def test_a_changed_spec_is_validated_again(tmp_path: Path) -> None:
     mine.write_text(mine.read_text().replace("minutes: 30", "minutes: thirty"))
     message = one_line_error(run_coach("list", "--problems", str(folder)))
     assert f"{mine}:" in message and "minutes" in message
+
+
+def test_process_sandbox_is_reported_as_weaker() -> None:
+    done = run_coach("grade", str(REFERENCE), "--sandbox", "process", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["sandbox"] == "process" and report["score"] == 100
+    assert any("could read files" in note for note in report["notes"])
