@@ -1,4 +1,5 @@
-"""The reference solution agrees with scikit-learn's unpenalised logistic regression.
+"""The reference solutions agree with scikit-learn (logistic: LogisticRegression with a huge C;
+linear: LinearRegression and Ridge).
 
 The reference is the project's own code, so it is imported here directly (no worker).
 """
@@ -66,3 +67,49 @@ def test_reference_agrees_with_scikit_learn(name: str) -> None:
     np.testing.assert_array_equal(ours.predict(X_test)[clear], theirs.predict(X_test)[clear])
     np.testing.assert_allclose(ours.weights, theirs.coef_.ravel(), atol=1e-2)
     assert ours.bias == pytest.approx(theirs.intercept_[0], abs=1e-2)
+
+
+def load_linear() -> ModuleType:
+    path = REFERENCE.with_name("linear_regression.py")
+    spec = importlib.util.spec_from_file_location("reference_linear_regression", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def linear_data(n: int, d: int, seed: int, scales: tuple[float, ...] | None = None):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * np.asarray(scales or (1.0,) * d)
+    y = X @ rng.normal(size=d) + 0.7 + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+LINEAR_DATASETS = {
+    "3 features": linear_data(120, 3, seed=31),
+    "1 feature": linear_data(40, 1, seed=32),
+    "scales 1 and 1000": linear_data(200, 2, seed=33, scales=(1.0, 1000.0)),
+}
+
+
+@pytest.mark.parametrize("method", ["gradient_descent", "normal"])
+@pytest.mark.parametrize("name", list(LINEAR_DATASETS))
+def test_linear_reference_agrees_with_scikit_learn(name: str, method: str) -> None:
+    X, y = LINEAR_DATASETS[name]
+    ours = load_linear().LinearRegression(method=method, n_iterations=5000).fit(X, y)
+    theirs = sklearn_linear.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(ours.weights, theirs.coef_, rtol=1e-4, atol=1e-8)
+    assert ours.bias == pytest.approx(theirs.intercept_, rel=1e-4, abs=1e-6)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["gradient_descent", "normal"])
+def test_linear_reference_with_a_penalty_is_ridge(method: str) -> None:
+    X, y = linear_data(150, 3, seed=34)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)  # on standardised features both agree exactly
+    alpha = 0.05
+    ours = load_linear().LinearRegression(method=method, alpha=alpha, n_iterations=5000).fit(X, y)
+    # ours: (1/2n)|r|^2 + alpha |w|^2; scikit-learn's Ridge: |r|^2 + alpha' |w|^2
+    theirs = sklearn_linear.Ridge(alpha=2 * len(y) * alpha).fit(X, y)
+    np.testing.assert_allclose(ours.weights, theirs.coef_, rtol=1e-5)
+    assert ours.bias == pytest.approx(theirs.intercept_, rel=1e-6)
