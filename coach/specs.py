@@ -81,6 +81,7 @@ class Grading(_Strict):
 
     model: Literal["gradient_descent", "network", "estimator", "functions"] = "gradient_descent"
     works: dict[str, Any] = Field(default_factory=dict)  # the fit that shows the code learns
+    supervised: bool = True  # an estimator's fit takes (X, y); false: fit(X)
 
 
 class FollowUp(_Strict):

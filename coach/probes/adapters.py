@@ -40,24 +40,110 @@ class LossConvention:
 
 
 class Adapter:
-    """The shape of model a problem asks for."""
+    """The shape of model a problem asks for: how to make, fit and read one.
+
+    Families call `train`, `outputs`, `labels`, `fail_fit` and the `works` gate; what they
+    mean is the adapter's.
+    """
 
     def __init__(self, spec: ProblemSpec) -> None:
         self.spec = spec
-
-    def works(self, ctx: Context) -> None:
-        """Raise Skip unless the code does the thing at all (or a CallFailed from it)."""
-        raise NotImplementedError
-
-
-class GradientModel(Adapter):
-    """A model with `weights`, `bias`, `loss`, `gradients` and `loss_history`."""
-
-    def __init__(self, spec: ProblemSpec) -> None:
-        super().__init__(spec)
         self.classifier = "predict_proba" in spec.interface.methods
         self.output = "predict_proba" if self.classifier else "predict"
         self.defaults = dict(spec.interface.constructor)
+
+    def train(
+        self, ctx: Context, program: Program, X: Any, y: Any, **settings: Any
+    ) -> tuple[Model, Reply]:
+        """A model of `program` fitted on (X, y), and the fit call's reply."""
+        raise NotImplementedError
+
+    def default(self, name: str, fallback: Any) -> Any:
+        return self.defaults.get(name, fallback)
+
+    # -- reading ------------------------------------------------------------------------
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        """predict_proba for a classifier, predict for a regressor, as (n,) floats."""
+        return v.vector(model.call(self.output, X), n, f"{self.output}(X)", mistake)
+
+    def labels(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        return v.class_labels(model.call("predict", X), n, "predict(X)", mistake)
+
+    def history(self, model: Model, at_least: int = 2) -> np.ndarray:
+        values = v.array(model.get("loss_history"), "loss_history").ravel()
+        if values.size < at_least:
+            raise Fail("api-contract", f"loss_history holds {values.size} values after fit")
+        return values
+
+    # -- what a bad fit is evidence of --------------------------------------------------
+    def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
+        """The mistake that explains a bad fit, if its evidence shows one."""
+        cause = warning_cause(fit)
+        return (cause[0], f"fit {cause[1]}") if cause else None
+
+    def fail_fit(
+        self,
+        ctx: Context,
+        model: Model,
+        fit: Reply | None,
+        message: str,
+        mistake: str | None = None,
+    ) -> Fail:
+        """A Fail citing what explains a bad fit, else `mistake` (default: the probe's)."""
+        explained = self.explain(ctx, model, fit)
+        if explained:
+            return Fail(explained[0], f"{message}; {explained[1]}")
+        return Fail(mistake, message)
+
+    def easy_data(self, ctx: Context, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+        default = "logistic" if self.classifier else "linear"
+        return ctx.data(self.spec.grading.works.get("data", default), n=n)
+
+    # -- the gate of every hygiene probe ------------------------------------------------
+    def works(self, ctx: Context) -> None:
+        """Skip unless, after fit, the outputs follow the training targets (|corr| >= 0.5).
+
+        A class whose methods return constants, random numbers or nothing does not; code
+        that learns backwards (gradient ascent) does, and its mistake is found elsewhere.
+        """
+        found = ctx.memo.get("works")
+        if found is None:
+            found = self._works(ctx)
+            if not isinstance(found, (CallTimedOut, WorkerDied)):  # those may pass: try again
+                ctx.memo["works"] = found
+        if isinstance(found, BaseException):
+            raise found
+        if found:
+            raise Skip(found)
+
+    def _works(self, ctx: Context) -> str | BaseException:
+        settings = dict(self.spec.grading.works)
+        settings.pop("data", None)
+        X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        try:
+            model, _ = self.train(ctx, ctx.candidate, X, y, **settings)
+            out = self.outputs(model, X, len(y))
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until the model works: {fail.message}"
+        if not np.all(np.isfinite(out)) or np.ptp(out) < 1e-12:
+            return (
+                f"not scored until the model learns: after fit, {self.output}(X) on its "
+                f"training data returned {v.show(out)}"
+            )
+        corr = float(np.corrcoef(out, y)[0, 1])
+        if not abs(corr) >= 0.5:
+            return (
+                f"not scored until the model learns: after fit, {self.output}(X) does not "
+                f"follow the training targets (correlation {corr:.2f})"
+            )
+        return ""
+
+
+class GradientModel(Adapter):
+    """A model trained by gradient descent, with `weights`, `bias`, `loss`, `gradients` and
+    `loss_history` (linear, logistic and softmax regression)."""
 
     # -- making and fitting -------------------------------------------------------------
     def train(
@@ -92,17 +178,7 @@ class GradientModel(Adapter):
         model = program.new(optional=TUNABLE, **kwargs)
         return model, model.reply("fit", X, y, kind="call:fit")
 
-    def default(self, name: str, fallback: Any) -> Any:
-        return self.defaults.get(name, fallback)
-
     # -- reading ------------------------------------------------------------------------
-    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
-        """predict_proba for a classifier, predict for a regressor, as (n,) floats."""
-        return v.vector(model.call(self.output, X), n, f"{self.output}(X)", mistake)
-
-    def labels(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
-        return v.class_labels(model.call("predict", X), n, "predict(X)", mistake)
-
     def weights(self, model: Model, mistake: str = "api-contract") -> np.ndarray:
         return v.array(model.get("weights"), "weights", mistake).ravel()
 
@@ -135,16 +211,10 @@ class GradientModel(Adapter):
             "bias": np.array([v.scalar(db, "gradients(X, y)[1]")]),
         }
 
-    def history(self, model: Model, at_least: int = 2) -> np.ndarray:
-        values = v.array(model.get("loss_history"), "loss_history").ravel()
-        if values.size < at_least:
-            raise Fail("api-contract", f"loss_history holds {values.size} values after fit")
-        return values
-
     # -- what a bad fit is evidence of --------------------------------------------------
     def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
         """The mistake that explains a bad fit, if its evidence shows one."""
-        cause = warning_cause(fit)
+        cause = warning_cause(fit)  # a regressor's overflow is a divergence: no log, no exp
         if cause and (self.classifier or cause[0] == "division-by-zero"):
             return cause[0], f"fit {cause[1]}"
         if self.classifier:
@@ -181,71 +251,7 @@ class GradientModel(Adapter):
                 )
         return ctx.memo["climbs"]
 
-    def fail_fit(
-        self,
-        ctx: Context,
-        model: Model,
-        fit: Reply | None,
-        message: str,
-        mistake: str | None = None,
-    ) -> Fail:
-        """A Fail citing what explains a bad fit, else `mistake` (default: the probe's)."""
-        explained = self.explain(ctx, model, fit)
-        if explained:
-            return Fail(explained[0], f"{message}; {explained[1]}")
-        return Fail(mistake, message)
-
-    def easy_data(self, ctx: Context, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
-        spec = self.spec.grading.works.get("data", "logistic" if self.classifier else "linear")
-        return ctx.data(spec, n=n)
-
-    # -- the gates ----------------------------------------------------------------------
-    def works(self, ctx: Context) -> None:
-        """Skip unless, after fit, the outputs follow the training targets (|corr| >= 0.5).
-
-        A class whose methods return constants, random numbers or nothing does not; code
-        that learns backwards (gradient ascent) does, and its mistake is found elsewhere.
-        """
-        found = ctx.memo.get("works")
-        if found is None:
-            found = self._works(ctx)
-            if not isinstance(found, (CallTimedOut, WorkerDied)):  # those may pass: try again
-                ctx.memo["works"] = found
-        if isinstance(found, BaseException):
-            raise found
-        if found:
-            raise Skip(found)
-
-    def _works(self, ctx: Context) -> str | BaseException:
-        settings = self.spec.grading.works
-        X, y = self.easy_data(ctx, n=int(settings.get("n", 60)))
-        try:
-            model, _ = self.train(
-                ctx,
-                ctx.candidate,
-                X,
-                y,
-                learning_rate=float(settings.get("learning_rate", 0.1)),
-                n_iterations=int(settings.get("n_iterations", 100)),
-            )
-            out = self.outputs(model, X, len(y))
-        except CallFailed as exc:
-            return exc
-        except Fail as fail:
-            return f"not scored until the model works: {fail.message}"
-        if not np.all(np.isfinite(out)) or np.ptp(out) < 1e-12:
-            return (
-                f"not scored until the model learns: after fit, {self.output}(X) on its "
-                f"training data returned {v.show(out)}"
-            )
-        corr = float(np.corrcoef(out, y)[0, 1])
-        if not abs(corr) >= 0.5:
-            return (
-                f"not scored until the model learns: after fit, {self.output}(X) does not "
-                f"follow the training targets (correlation {corr:.2f})"
-            )
-        return ""
-
+    # -- the loss gate -------------------------------------------------------------------
     def convention_for_steps(self, ctx: Context) -> LossConvention:
         """The loss convention, or the plain mean when the loss cannot be read."""
         try:
@@ -376,7 +382,55 @@ class Network(GradientModel):
         return out[:, 1] if out.shape[1] > 1 else out[:, 0]
 
 
-ADAPTERS: dict[str, type[Adapter]] = {"gradient_descent": GradientModel, "network": Network}
+class Estimator(Adapter):
+    """A model fitted in one call with its own settings and no learning rate (k-means,
+    KNN, PCA, trees): `fit(X, y)` (or `fit(X)` when `grading.supervised` is false), then
+    `predict` or `transform`. Settings a family passes for gradient descent are not sent."""
+
+    STEPS = ("learning_rate", "n_iterations", "alpha", "samples")
+
+    def train(
+        self, ctx: Context, program: Program, X: Any, y: Any, **settings: Any
+    ) -> tuple[Model, Reply]:
+        construct = {k: x for k, x in settings.items() if k not in self.STEPS}
+        model = program.new(**construct)
+        args = (X, y) if self.spec.grading.supervised else (X,)
+        return model, model.reply("fit", *args, kind="call:fit")
+
+
+class Functions(Adapter):
+    """Module functions, no class (the numerics drills): `call` runs one in a program, and
+    the code works when its first function answers two different inputs differently."""
+
+    def call(self, program: Program, name: str, *args: Any) -> Any:
+        return program.function(name, *args)
+
+    def _works(self, ctx: Context) -> str | BaseException:
+        calls = self.spec.grading.works.get("calls") or []
+        for call in calls:
+            try:
+                outs = [
+                    v.array(self.call(ctx.candidate, call["function"], *a), call["function"])
+                    for a in call["args"]
+                ]
+            except CallFailed as exc:
+                return exc
+            except Fail as fail:
+                return f"not scored until the functions work: {fail.message}"
+            if all(o.shape == outs[0].shape and np.allclose(o, outs[0]) for o in outs[1:]):
+                return (
+                    f"not scored until the functions work: {call['function']} gave "
+                    f"{v.show(outs[0])} whatever its input"
+                )
+        return ""
+
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    "gradient_descent": GradientModel,
+    "network": Network,
+    "estimator": Estimator,
+    "functions": Functions,
+}
 
 
 def adapter_for(spec: ProblemSpec) -> Adapter:

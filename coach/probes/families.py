@@ -15,7 +15,7 @@ import numpy as np
 
 from coach.probes import Context, Fail, family
 from coach.probes import values as v
-from coach.probes.adapters import TUNABLE, GradientModel
+from coach.probes.adapters import TUNABLE, Adapter, Functions, GradientModel
 from coach.probes.evidence import (
     banned_imports,
     cause_key,
@@ -40,10 +40,12 @@ def _gd(ctx: Context) -> GradientModel:
 
 
 def _settings(p: P, **defaults: Any) -> dict[str, Any]:
-    """Training settings from the spec entry: learning_rate, n_iterations, alpha, method."""
+    """Training settings from the spec entry: learning_rate, n_iterations, alpha, method,
+    and what `construct:` gives the constructor (k, layer_sizes, random_state...)."""
     found = {k: p.get(k, d) for k, d in defaults.items()}
     if "method" in p:
         found["method"] = p["method"]
+    found.update(p.get("construct", {}))
     return {k: x for k, x in found.items() if x is not None}
 
 
@@ -62,13 +64,14 @@ def _lstsq(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 @family("overfit_tiny")
 def overfit_tiny(ctx: Context, p: P) -> str:
     """Fits a handful of points exactly (labels for a classifier, values for a regressor)."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     X, y = ctx.data(p.get("data", "axes"))
     as_given = X.astype(int) if p.get("integers", True) and np.all(X == X.astype(int)) else X
     model, fit = gd.train(
         ctx, ctx.candidate, as_given, y, **_settings(p, learning_rate=0.5, n_iterations=100)
     )
-    what = _describe(p, f"the {len(y)} points X={X.tolist()} with y={y.astype(int).tolist()}")
+    shown = as_given.tolist()
+    what = _describe(p, f"the {len(y)} points X={shown} with y={y.astype(int).tolist()}")
     if gd.classifier:
         got = gd.labels(model, as_given, len(y))
         if not np.array_equal(got, y):
@@ -84,7 +87,7 @@ def overfit_tiny(ctx: Context, p: P) -> str:
     return f"fits {what} exactly"
 
 
-def _threshold_agrees(gd: GradientModel, model: Model, points: np.ndarray) -> None:
+def _threshold_agrees(gd: Adapter, model: Model, points: np.ndarray) -> None:
     """Near the boundary, predict must be 1 exactly where predict_proba is at least 0.5
     (far from it, a threshold in the wrong place, e.g. the logit at 0.5, still looks right)."""
     prob = gd.outputs(model, points, len(points))
@@ -138,7 +141,7 @@ def known_solution(ctx: Context, p: P) -> str:
 @family("matches_reference")
 def matches_reference(ctx: Context, p: P) -> str:
     """Agrees with the reference solution on hidden data within a tolerance."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 200, "seed": 1}))
     X_test, _ = ctx.data(p.get("test", {"generator": "logistic", "n": 100, "seed": 2}))
     settings = _settings(p, learning_rate=1.0, n_iterations=300, alpha=None)
@@ -527,7 +530,7 @@ def _calls(ctx: Context, p: P) -> list[tuple[str, tuple[str, ...]]]:
 def input_mutation(ctx: Context, p: P) -> str:
     """X and y equal their copies after every call of the interface (for each variant of
     the constructor's settings, e.g. both methods of linear regression)."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 30, "seed": 6}))
     arrays = {"X": X, "y": y}
     checked: list[str] = []
@@ -567,7 +570,7 @@ def _diff(before: np.ndarray, now: np.ndarray) -> str:
 # -- edge cases --------------------------------------------------------------------------------
 def _edge_fit(ctx: Context, X: np.ndarray, y: np.ndarray, what: str, p: P) -> tuple[Model, Reply]:
     """Fit on an edge case; a raise or a numerical warning fails as that case's mistake."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     settings = _settings(p, learning_rate=0.5 if gd.classifier else 0.1, n_iterations=50)
     try:
         model, fit = gd.train(ctx, ctx.candidate, X, y, **settings)
@@ -581,7 +584,7 @@ def _edge_fit(ctx: Context, X: np.ndarray, y: np.ndarray, what: str, p: P) -> tu
 
 def _edge_outputs(ctx: Context, model: Model, X: np.ndarray, what: str) -> np.ndarray:
     """The outputs on an edge case (labels for a classifier), shapes and values checked."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     try:
         out = gd.outputs(model, X, len(X), mistake="edge-case")
         labels = gd.labels(model, X, len(X), mistake="edge-case") if gd.classifier else out
@@ -615,7 +618,7 @@ def _edge_accuracy(
     ctx: Context, model: Model, fit: Reply, X: np.ndarray, y: np.ndarray, got: np.ndarray, what: str
 ) -> None:
     """Fail unless the edge case is fitted: 90% accuracy, or least squares' fitted values."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     if gd.classifier:
         accuracy = float(np.mean(got == y))
         if accuracy < 0.9:
@@ -637,8 +640,8 @@ def one_sample(ctx: Context, p: P) -> str:
     what = f"one sample X={X.tolist()}, y={v.show(y)}"
     model, fit = _edge_fit(ctx, X, y, what, p)
     got = _edge_outputs(ctx, model, X, what)
-    if _gd(ctx).classifier and got[0] != y[0]:
-        raise _gd(ctx).fail_fit(
+    if ctx.adapter.classifier and got[0] != y[0]:
+        raise ctx.adapter.fail_fit(
             ctx, model, fit, f"after fitting {what}, predict(X) gave {v.show(got)}"
         )
     return "fits and predicts a single sample"
@@ -646,7 +649,7 @@ def one_sample(ctx: Context, p: P) -> str:
 
 @family("one_feature", needs=("works",))
 def one_feature(ctx: Context, p: P) -> str:
-    gd = _gd(ctx)
+    gd = ctx.adapter
     X, y = ctx.data(
         p.get(
             "data",
@@ -672,13 +675,13 @@ def same_labels(ctx: Context, p: P) -> str:
         model, fit = _edge_fit(ctx, X, y, what, p)
         got = _edge_outputs(ctx, model, X, what)
         if not np.all(got == label):
-            raise _gd(ctx).fail_fit(ctx, model, fit, f"with {what}, predict gave {v.show(got)}")
+            raise ctx.adapter.fail_fit(ctx, model, fit, f"with {what}, predict gave {v.show(got)}")
     return "predicts the only class when every label is the same"
 
 
 @family("extreme_values", needs=("works",))
 def extreme_values(ctx: Context, p: P) -> str:
-    gd = _gd(ctx)
+    gd = ctx.adapter
     scale = float(p.get("scale", 1e4))
     X, y = ctx.data(p.get("data", {"generator": "separable", "n": 40, "seed": 10, "scale": scale}))
     what = f"features of magnitude {scale:g}"
@@ -697,7 +700,7 @@ def extreme_values(ctx: Context, p: P) -> str:
 @family("constant_feature", needs=("works",))
 def constant_feature(ctx: Context, p: P) -> str:
     """A feature that never changes (zero variance) must not divide by zero."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     task = "classification" if gd.classifier else "regression"
     X, y = ctx.data(p.get("data", {"generator": "constant_column", "task": task}))
     what = "a feature of zero variance (a constant column)"
@@ -712,7 +715,7 @@ def constant_feature(ctx: Context, p: P) -> str:
 def vectorized(ctx: Context, p: P) -> str:
     """fit (per iteration actually run) and each predicting method, timed by the parent
     beside the reference in the same run, within `limit` times the reference's time."""
-    gd = _gd(ctx)
+    gd = ctx.adapter
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20_000, "d": 5, "seed": 12}))
     many = int(p.get("n_iterations", 10))
     limit = float(p.get("limit", 10.0))
@@ -826,3 +829,45 @@ def numpy_only(ctx: Context, p: P) -> str:
             "memory maps); the interview allows NumPy only",
         )
     return "uses NumPy and the standard library only"
+
+
+# -- plain functions ------------------------------------------------------------------------
+def _argument(value: Any) -> Any:
+    """A spec's list of numbers as a float array; anything else as it is."""
+    if isinstance(value, list):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+@family("function_values", needs=("works",))
+def function_values(ctx: Context, p: P) -> str:
+    """Each call returns the reference's value (or the spec's `expect`): same shape, finite,
+    within `tolerance`, and no numerical warning on the way."""
+    if not isinstance(ctx.adapter, Functions):
+        raise Fail("api-contract", "this family needs a problem of functions")
+    tol = float(p.get("tolerance", 1e-6))
+    done = []
+    for call in p["calls"]:
+        name, args = call["function"], [_argument(a) for a in call.get("args", [])]
+        shown = f"{name}({', '.join(v.show(a, 40) for a in args)})"
+        if "expect" in call:
+            want = np.asarray(call["expect"], dtype=float)
+        else:
+            want = v.array(ctx.adapter.call(ctx.reference, name, *args), shown)
+        got = v.array(ctx.adapter.call(ctx.candidate, name, *args), shown)
+        cause = warning_cause(ctx.candidate.last)
+        if cause:
+            raise Fail(call.get("mistake", cause[0]), f"{shown} {cause[1]}")
+        if got.shape != want.shape:
+            raise Fail(
+                call.get("mistake"), f"{shown} returned shape {got.shape}, expected {want.shape}"
+            )
+        if not (np.all(np.isfinite(got)) and np.allclose(got, want, rtol=tol, atol=tol)):
+            raise Fail(
+                call.get("mistake"), f"{shown} returned {v.show(got)}, expected {v.show(want)}"
+            )
+        done.append(name)
+    return f"{', '.join(dict.fromkeys(done))} agree with the reference on {len(p['calls'])} inputs"
