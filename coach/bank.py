@@ -38,12 +38,32 @@ class Fields:
         return value if name in MAPPING_FIELDS else _view(value)
 
 
+class ProbeView(Fields):
+    """One probe entry of a cached spec."""
+
+    @property
+    def family_name(self) -> str:
+        return self.family or self.id
+
+
 class SpecView(Fields):
-    """A problem spec from the cache, with the file it came from."""
+    """A problem spec from the cache, with the file it came from: what showing and grading
+    read of a `ProblemSpec`, without pydantic."""
 
     def __init__(self, data: dict[str, Any], source: Path | None = None) -> None:
         super().__init__(data)
         self.source = source
+        self.probes = [ProbeView(entry) for entry in data["probes"]]
+
+    @property
+    def reference_solution(self) -> Path:
+        from coach.paths import bank_dir
+
+        folder = self.source.parent.parent if self.source else bank_dir()
+        return folder / "reference_solutions" / f"{self.id}.py"
+
+    def probe(self, probe_id: str) -> ProbeView:
+        return next(p for p in self.probes if p.id == probe_id)
 
 
 def _view(value: Any) -> Any:
@@ -98,7 +118,7 @@ def load_views(extra: str | Path | None = None) -> list[SpecView]:
 
 
 def _cache_path() -> Path | None:
-    from coach.store import home_dir
+    from coach.paths import home_dir
 
     try:
         return home_dir() / "spec-cache.json"

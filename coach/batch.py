@@ -31,11 +31,11 @@ def grade_files(
     references = {i: ref for i in first if (ref := _reference_for(files[i], problem, limits))}
     for worker in (*early.values(), *references.values()):
         worker.start()
-    try:  # the heavy imports (pydantic, numpy) happen while the workers start
+    try:  # the heavy imports (numpy; pydantic for a changed spec) while the workers start
+        from coach.bank import Bank
         from coach.grading import Grader, check_spec
-        from coach.specs import Bank
 
-        bank = Bank.load(problems)
+        bank = Bank.views(problems)
         specs = [detect(path, bank, problem) for path in files]
         for spec in {s.id: s for s in specs}.values():
             check_spec(spec)

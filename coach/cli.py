@@ -140,7 +140,7 @@ def check(
     from coach.problem_view import render_check
 
     check_file(file)
-    spec = detect(file, _bank(problems), problem)
+    spec = detect(file, _views(problems), problem)
     render_check(_console(), spec, file, run_examples(spec, file))
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.program import Model, Program
 from coach.sandbox import CallFailed, Worker
-from coach.specs import Example, ProblemSpec, Step
+
+if TYPE_CHECKING:
+    from coach.specs import Example, ProblemSpec, Step
 
 
 @dataclass

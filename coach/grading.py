@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
 from coach.limits import DEFAULT, Limits
@@ -14,7 +15,9 @@ from coach.probes.evidence import cause_key, error_cause
 from coach.program import Program
 from coach.results import GradeReport, ProbeResult, Status, verdict_for
 from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Worker
-from coach.specs import ProbeSpec, ProblemSpec
+
+if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
+    from coach.specs import ProbeSpec, ProblemSpec
 
 PROCESS_NOTE = (
     "graded in 'process' mode ({why}): the candidate's code ran with resource limits but "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
+
+from coach.errors import CoachError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -21,3 +24,22 @@ def bank_dir() -> Path:
 
 def reference_solution(problem_id: str) -> Path:
     return bank_dir() / "reference_solutions" / f"{problem_id}.py"
+
+
+def home_dir() -> Path:
+    """coach's own folder: `$COACH_HOME`, else the platform's user data folder; created here."""
+    configured = os.environ.get("COACH_HOME", "").strip()
+    if configured:
+        path = Path(configured).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("coach", appauthor=False))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CoachError(
+            f"cannot create the coach folder {path} ({reason}); set COACH_HOME to a writable folder"
+        ) from exc
+    return path

@@ -194,11 +194,11 @@ def render_list(
 
 def render_show(console: Console, spec: ProblemSpec, *, in_session: bool = False) -> None:
     """The `coach show` page: statement, required interface, time limit, examples."""
-    from rich.markdown import Markdown
     from rich.rule import Rule
-    from rich.syntax import Syntax
     from rich.table import Table
     from rich.text import Text
+
+    from coach.statement import render
 
     style = _DIFFICULTY_STYLE.get(spec.difficulty, "")
     console.print(Rule(Text(spec.title, style="bold"), align="left"))
@@ -211,13 +211,14 @@ def render_show(console: Console, spec: ProblemSpec, *, in_session: bool = False
     facts.append(f"  ·  time limit {spec.minutes} minutes  ·  frequency #{spec.frequency}")
     console.print(facts)
     console.print()
-    console.print(Markdown(spec.statement))
+    for block in render(spec.statement):
+        console.print(block)
     console.print()
 
     console.print(Rule("Required interface", align="left"))
     iface = spec.interface
     if iface.class_name:
-        console.print(Syntax(constructor_signature(spec), "python", theme="ansi_dark"))
+        console.print(Text(constructor_signature(spec), style="cyan"))
     sections = [
         ("method", iface.methods, "model."),
         ("attribute", iface.attributes, "model."),
@@ -239,7 +240,7 @@ def render_show(console: Console, spec: ProblemSpec, *, in_session: bool = False
         for i, example in enumerate(spec.examples, 1):
             console.print(Text(f"Example {i}: {example.title}", style="bold"))
             code = example_code(spec, example)
-            console.print(Syntax(code, "python", theme="ansi_dark", word_wrap=True))
+            console.print(Text(code, style="cyan"))
         console.print()
     if not in_session:
         console.print(

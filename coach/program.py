@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.sandbox import Reply, Worker
-from coach.specs import ProblemSpec
 from coach.wire import Handle
+
+if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
+    from coach.specs import ProblemSpec
 
 CORE_METHODS = ("fit", "predict")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from coach.errors import CoachError
+from coach.paths import home_dir
 from coach.results import GradeReport
 
 if TYPE_CHECKING:
@@ -50,25 +50,6 @@ SESSION_FIELDS = (
     "verdict",
     "state",
 )
-
-
-def home_dir() -> Path:
-    """coach's own folder: `$COACH_HOME`, else the platform's user data folder; created here."""
-    configured = os.environ.get("COACH_HOME", "").strip()
-    if configured:
-        path = Path(configured).expanduser()
-    else:
-        from platformdirs import user_data_dir
-
-        path = Path(user_data_dir("coach", appauthor=False))
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise CoachError(
-            f"cannot create the coach folder {path} ({reason}); set COACH_HOME to a writable folder"
-        ) from exc
-    return path
 
 
 def _now() -> str:
