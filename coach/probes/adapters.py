@@ -264,9 +264,9 @@ class GradientModel(Adapter):
     def loss_convention(self, ctx: Context) -> LossConvention:
         """How the candidate's loss compares with the reference's (alpha = 0).
 
-        On 10 and on 20 samples, at three settings of the parameters, the ratio of the two
-        losses must be one positive constant: then the loss is the loss, and the ratio
-        says whether it is summed (it doubles with n) or scaled (a 1/2 more or less).
+        At three settings of the parameters, the ratio of the two losses must be one
+        positive constant: then the loss is the loss, and the ratio says whether it is
+        summed (n, n/2 or 2n times the mean) or scaled by a constant (a 1/2 more or less).
         """
         found = ctx.memo.get("convention")
         if found is None:
@@ -288,42 +288,39 @@ class GradientModel(Adapter):
             raise Fail("api-contract", found.problem)
 
     def _convention(self, ctx: Context) -> LossConvention:
-        ratios = []
-        for n in (10, 20):
-            X, y = self.easy_data(ctx, n=n)
-            cand = ctx.candidate.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
-            cand.call("fit", X, y)
-            ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
-            ref.call("fit", X, y)
-            shapes = {name: a.shape for name, a in self.parameters(ref).items()}
-            rng = np.random.default_rng(n)
-            settings = [{k: np.zeros(s) for k, s in shapes.items()}]
-            settings += [{k: rng.normal(0, 0.5, s) for k, s in shapes.items()} for _ in range(2)]
-            seen = []
-            for setting in settings:
-                for name, value in setting.items():
-                    self.set_parameter(cand, name, value)
-                    self.set_parameter(ref, name, value)
-                mine, theirs = self.loss(cand, X, y), self.loss(ref, X, y)
-                first = next(iter(setting))
-                seen.append((f"{first}={v.show(setting[first])}", mine, theirs))
-            first = seen[0][1] / seen[0][2]
-            for label, mine, theirs in seen:
-                ratio = mine / theirs if theirs else math.nan
-                if not (
-                    math.isfinite(ratio) and ratio > 0 and math.isclose(ratio, first, rel_tol=1e-5)
-                ):
-                    return LossConvention(
-                        problem=(
-                            f"loss(X, y) is not the problem's loss: on {n} samples at {label} "
-                            f"it returned {mine:.6g} where the loss is {theirs:.6g} (with "
-                            f"every parameter 0: {seen[0][1]:.6g} vs {seen[0][2]:.6g}), and "
-                            "no constant factor relates them"
-                        )
+        n = 13  # odd and prime: a constant factor is not mistaken for n or 2n
+        X, y = self.easy_data(ctx, n=n)
+        cand = ctx.candidate.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+        cand.call("fit", X, y)
+        ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+        ref.call("fit", X, y)
+        shapes = {name: a.shape for name, a in self.parameters(ref).items()}
+        rng = np.random.default_rng(n)
+        settings = [{k: np.zeros(s) for k, s in shapes.items()}]
+        settings += [{k: rng.normal(0, 0.5, s) for k, s in shapes.items()} for _ in range(2)]
+        seen = []
+        for setting in settings:
+            for name, value in setting.items():
+                self.set_parameter(cand, name, value)
+                self.set_parameter(ref, name, value)
+            mine, theirs = self.loss(cand, X, y), self.loss(ref, X, y)
+            first = next(iter(setting))
+            seen.append((f"{first}={v.show(setting[first])}", mine, theirs))
+        ratio = seen[0][1] / seen[0][2] if seen[0][2] else math.nan
+        for label, mine, theirs in seen:
+            this = mine / theirs if theirs else math.nan
+            if not (math.isfinite(this) and this > 0 and math.isclose(this, ratio, rel_tol=1e-5)):
+                return LossConvention(
+                    problem=(
+                        f"loss(X, y) is not the problem's loss: on {n} samples at {label} "
+                        f"it returned {mine:.6g} where the loss is {theirs:.6g} (with "
+                        f"every parameter 0: {seen[0][1]:.6g} vs {seen[0][2]:.6g}), and "
+                        "no constant factor relates them"
                     )
-            ratios.append(first)
-        summed = math.isclose(ratios[1] / ratios[0], 2.0, rel_tol=0.05)
-        factor = ratios[0] / 10 if summed else ratios[0]
+                )
+        per_sample = ratio / n
+        summed = any(math.isclose(per_sample, f, rel_tol=0.01) for f in (0.5, 1.0, 2.0))
+        factor = per_sample if summed else ratio
         if summed:
             ctx.notes.append(
                 "loss() sums over samples rather than averaging: a convention, not a mistake; "
@@ -334,8 +331,6 @@ class GradientModel(Adapter):
                 f"loss() is {factor:.3g} times the statement's loss (another constant "
                 "factor, a convention); probes divided their learning rate by it to match"
             )
-        if summed and not math.isclose(factor, 1.0, rel_tol=0.01):
-            factor = round(factor, 6)
         return LossConvention(factor=factor, summed=summed)
 
 

@@ -719,7 +719,7 @@ def vectorized(ctx: Context, p: P) -> str:
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20_000, "d": 5, "seed": 12}))
     many = int(p.get("n_iterations", 10))
     limit = float(p.get("limit", 10.0))
-    repeat = int(p.get("repeat", 3))
+    repeat = int(p.get("repeat", 2))
     methods = list(
         p.get(
             "methods", [m for m in ("predict_proba", "predict") if m in ctx.spec.interface.methods]
