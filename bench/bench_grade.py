@@ -6,7 +6,8 @@ Floors: a grade's is `python -c "import numpy"` (a worker's start) plus
 `python -c "import typer, rich.console, numpy, yaml"` (the parent's imports); `coach list`,
 `coach show` and `coach --help` are set against `python -c "import typer, rich.console"`.
 Every command runs once per round, in the same order, so load on the machine falls on all
-of them alike. Each figure is the median over the rounds. Targets: a grade of each
+of them alike. Each figure is the median over the rounds. Bytecode caching is on, as on a
+user's machine, even where the environment sets PYTHONDONTWRITEBYTECODE. Targets: a grade of each
 reference at most 2x its floor; list and show at most 1.5x theirs.
 """
 
@@ -38,6 +39,9 @@ def main() -> None:
     coach = shutil.which("coach") or str(Path(sys.executable).parent / "coach")
     py = sys.executable
     env = {**os.environ, "COACH_HOME": tempfile.mkdtemp(prefix="coach-bench-")}
+    # as on a user's machine: bytecode is cached (the warm-up run writes coach's .pyc files;
+    # the floors' libraries were compiled when pip installed them)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     references = sorted((ROOT / "reference_solutions").glob("*.py"))
     commands = {
         "numpy": [py, "-c", "import numpy"],

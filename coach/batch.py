@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +22,10 @@ def grade_files(
     jobs: int = 1,
     limits: Limits = DEFAULT,
     problems: str | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[GradeReport]:
-    """One report per file, in order. The first workers start before the specs load."""
+    """One report per file, in order. The first workers start before the specs load;
+    `meanwhile` runs in a thread once grading begins (the parent mostly waits then)."""
     from coach.detect import check_file, detect
 
     for path in files:
@@ -43,6 +47,9 @@ def grade_files(
         for worker in (*early.values(), *references.values()):
             worker.close()
         raise
+
+    if meanwhile is not None:
+        threading.Thread(target=meanwhile, daemon=True).start()
 
     def grade_one(i: int) -> GradeReport:
         reference = references.get(i)

@@ -105,11 +105,22 @@ def grade(
     from coach.limits import Limits
 
     limits = Limits(grade_s=timeout, sandbox=sandbox.value)
-    reports = grade_files(files, problem=problem, jobs=jobs, limits=limits, problems=problems)
+    reports = grade_files(
+        files, problem=problem, jobs=jobs, limits=limits, problems=problems, meanwhile=_preload(fmt)
+    )
     _emit(reports, fmt, output)
     _record(reports)
     if min_score is not None and any(r.score < min_score for r in reports):
         raise typer.Exit(ExitStatus.BELOW_MIN_SCORE)
+
+
+def _preload(fmt: Format):  # type: ignore[no-untyped-def]
+    """What to import while the grader waits on its workers: the report's renderer."""
+    from functools import partial
+
+    from coach import report
+
+    return partial(report.preload, fmt.value)
 
 
 def _emit(reports, fmt: Format, output: Path | None) -> None:  # type: ignore[no-untyped-def]

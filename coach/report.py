@@ -244,6 +244,17 @@ def render_json(reports: list[GradeReport]) -> str:
 # rich
 
 
+def preload(fmt: str) -> None:
+    """Import what rendering `fmt` needs; the grader runs this in a thread while it waits
+    on the workers, so the imports cost no time of their own."""
+    if fmt == "rich":
+        import rich.console
+        import rich.panel
+        import rich.syntax
+        import rich.table
+        import rich.text  # noqa: F401
+
+
 def print_rich(console: Console, reports: list[GradeReport]) -> None:
     """Print the reports to a rich console: header, probe table, mistakes with their fixes."""
     if not reports:
