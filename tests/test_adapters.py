@@ -268,8 +268,6 @@ def test_functions_are_called_and_judged_beside_the_reference(tmp_path: Path) ->
     assert report.mistakes == ["exp-overflow"] or report.mistakes == ["unstable-softmax"]
     assert "softmax(" in report.probes[0].message
     constant = tmp_path / "constant.py"
-    constant.write_text(
-        "import numpy as np\n\ndef softmax(z, axis=-1):\n    return np.zeros(3)\n"
-    )
+    constant.write_text("import numpy as np\n\ndef softmax(z, axis=-1):\n    return np.zeros(3)\n")
     report = Grader(spec).grade(constant)
     assert report.score == 0 and report.probes[0].status.value == "skip"
