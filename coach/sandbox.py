@@ -148,14 +148,29 @@ def visible_paths() -> list[str]:
     return found + sorted(p for p in prefixes if os.path.isdir(p) and p not in found and p != "/")
 
 
+PACKAGE_HOMES = (
+    "lib/python3*/site-packages",
+    "lib/python3*/dist-packages",
+    "lib64/python3*/*-packages",
+)
+
+
 def hidden_paths() -> list[str]:
-    """Copies of coach inside the visible folders (an installed wheel carries its answers)."""
-    hidden = []
-    for entry in sys.path:
+    """Copies of coach inside the visible folders (an installed wheel carries its answers):
+    in this Python's path, and in every Python's package folders under a visible one."""
+    import glob
+
+    visible = visible_paths()
+    entries = set(sys.path)
+    for root in {*visible, "/usr/local"}:
+        for pattern in PACKAGE_HOMES:
+            entries.update(glob.glob(os.path.join(root, pattern)))
+    hidden = set()
+    for entry in entries:
         folder = os.path.join(entry, "coach")
-        if os.path.isdir(folder) and any(entry.startswith(v) for v in visible_paths()):
-            hidden.append(folder)
-    return hidden
+        if os.path.isdir(folder) and any(entry.startswith(v) for v in visible):
+            hidden.add(folder)
+    return sorted(hidden)
 
 
 class Worker:
