@@ -221,3 +221,14 @@ def test_grade_deadline_stops_calls(worker: Worker) -> None:
     worker.deadline = time.monotonic() - 1
     with pytest.raises(CallTimedOut, match="time limit"):
         worker.request("call", obj=handle.id, method="predict")
+
+
+def test_copies_of_coach_in_any_visible_python_are_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coach.sandbox as sandbox
+
+    stale = tmp_path / "lib" / "python3.11" / "site-packages" / "coach" / "_bank"
+    stale.mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "visible_paths", lambda: ["/usr", str(tmp_path)])
+    assert str(stale.parent) in sandbox.hidden_paths()
