@@ -1,0 +1,149 @@
+"""Families that check the model learns: overfit_tiny, known_solution, matches_reference,
+loss_monotonic."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coach.probes import Context, Fail, family
+from coach.probes import values as v
+from coach.probes.adapters import Adapter
+from coach.probes.evidence import (
+    first_rise,
+    rises_steadily,
+    warning_cause,
+)
+from coach.probes.families.common import P, described, gradient_model, least_squares, settings_of
+from coach.program import Model
+
+
+@family("overfit_tiny")
+def overfit_tiny(ctx: Context, p: P) -> str:
+    """Fits a handful of points exactly (labels for a classifier, values for a regressor)."""
+    gd = ctx.adapter
+    X, y = ctx.data(p.get("data", "axes"))
+    as_given = X.astype(int) if p.get("integers", True) and np.all(X == X.astype(int)) else X
+    model, fit = gd.train(
+        ctx, ctx.candidate, as_given, y, **settings_of(p, learning_rate=0.5, n_iterations=100)
+    )
+    shown = as_given.tolist()
+    what = described(p, f"the {len(y)} points X={shown} with y={y.astype(int).tolist()}")
+    if gd.classifier:
+        got = gd.labels(model, as_given, len(y))
+        if not np.array_equal(got, y):
+            after = p.get("n_iterations", 100)
+            message = f"on {what}, predict(X) gave {v.show(got)} after {after} iterations"
+            raise gd.fail_fit(ctx, model, fit, message)
+    else:
+        got = gd.outputs(model, as_given, len(y))
+        if not np.allclose(got, y, atol=float(p.get("tolerance", 1e-2))):
+            raise gd.fail_fit(ctx, model, fit, f"on {what}, predict(X) gave {v.show(got)}")
+    if gd.classifier and "between" in p:
+        _threshold_agrees(gd, model, ctx.data(p["between"])[0])
+    return f"fits {what} exactly"
+
+
+def _threshold_agrees(gd: Adapter, model: Model, points: np.ndarray) -> None:
+    """Near the boundary, predict must be 1 exactly where predict_proba is at least 0.5
+    (far from it, a threshold in the wrong place, e.g. the logit at 0.5, still looks right)."""
+    prob = gd.outputs(model, points, len(points))
+    got = gd.labels(model, points, len(points))
+    wrong = np.flatnonzero((got != (prob >= 0.5)) & (np.abs(prob - 0.5) > 1e-6))
+    if wrong.size:
+        i = int(wrong[0])
+        raise Fail(
+            None,
+            f"after fitting, at x={points[i].tolist()} predict_proba gave {prob[i]:.4f} but "
+            f"predict gave {v.show(got[i])} ({wrong.size} of {len(points)} points between the "
+            "classes disagree): predict must be 1 exactly where the probability is at least 0.5",
+        )
+
+
+@family("known_solution")
+def known_solution(ctx: Context, p: P) -> str:
+    """Recovers known weights and bias (given in the spec, or least squares on the data)."""
+    gd = gradient_model(ctx)
+    seen = []
+    for case in p.get("cases", [p]):
+        case = {**p, **case}
+        X, y = ctx.data(case["data"])
+        expect = case.get("expect", "lstsq")
+        if expect == "lstsq":
+            weights, bias = least_squares(X, y)
+        else:
+            weights, bias = np.asarray(expect["weights"], dtype=float), float(expect["bias"])
+        tol = float(case.get("tolerance", 0.01))
+        for method in case.get("methods", [None]):
+            extra = {"method": method} if method else {}
+            settings = settings_of(case, learning_rate=None, n_iterations=None)
+            model, fit = gd.train(ctx, ctx.candidate, X, y, **settings, **extra)
+            got_w = gd.weights(model)
+            got_b = v.scalar(model.get("bias"), "bias")
+            how = f" with method={method!r}" if method else ""
+            what = described(case, f"{len(y)} samples, {X.shape[1]} features")
+            if got_w.shape != weights.shape:
+                raise Fail("api-contract", f"on {what}{how}, weights has shape {got_w.shape}")
+            gap = max(float(np.max(np.abs(got_w - weights))), abs(got_b - bias))
+            if not gap <= tol:
+                message = (
+                    f"on {what}{how}, fit gave weights {v.show(got_w)} and bias {got_b:.4g}; "
+                    f"expected {v.show(weights)} and {bias:.4g} (tolerance {tol:g})"
+                )
+                raise gd.fail_fit(ctx, model, fit, message)
+            seen.append(f"{what}{how}")
+    return "recovers the known answer on " + "; ".join(seen)
+
+
+@family("matches_reference")
+def matches_reference(ctx: Context, p: P) -> str:
+    """Agrees with the reference solution on hidden data within a tolerance."""
+    gd = ctx.adapter
+    X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 200, "seed": 1}))
+    X_test, _ = ctx.data(p.get("test", {"generator": "logistic", "n": 100, "seed": 2}))
+    settings = settings_of(p, learning_rate=1.0, n_iterations=300, alpha=None)
+    expected = gd.outputs(gd.train(ctx, ctx.reference, X, y, **settings)[0], X_test, len(X_test))
+    model, fit = gd.train(ctx, ctx.candidate, X, y, **settings)
+    got = gd.outputs(model, X_test, len(X_test))
+    gap = np.abs(got - expected)
+    tol = float(p.get("tolerance", 0.01))
+    if not np.all(gap <= tol):
+        i = int(np.nanargmax(gap)) if np.any(np.isfinite(gap)) else 0
+        raise gd.fail_fit(
+            ctx,
+            model,
+            fit,
+            f"on hidden data ({len(y)} samples, {X.shape[1]} features) {gd.output} differs from "
+            f"the reference by up to {gap[i]:.3g} (sample {i}: {got[i]:.4f} vs "
+            f"{expected[i]:.4f}; tolerance {tol:g})",
+        )
+    return f"agrees with the reference within {gap.max():.1e}"
+
+
+@family("loss_monotonic", needs=("loss",))
+def loss_monotonic(ctx: Context, p: P) -> str:
+    """The full-batch training loss never rises."""
+    gd = gradient_model(ctx)
+    X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 200, "seed": 3}))
+    model, fit = gd.train(
+        ctx, ctx.candidate, X, y, **settings_of(p, learning_rate=0.5, n_iterations=150)
+    )
+    values = gd.history(model)
+    if warning_cause(fit) or not np.all(np.isfinite(values)):
+        message = f"the loss history is not finite ({v.show(values)})"
+        raise gd.fail_fit(ctx, model, fit, message, mistake="loss-not-decreasing")
+    if rises_steadily(values):
+        raise Fail(
+            "gradient-sign",
+            f"the full-batch loss rose from {values[0]:.4g} to {values[-1]:.4g} over "
+            f"{len(values)} iterations: the update climbs the gradient",
+        )
+    rise = first_rise(values)
+    if rise is not None:
+        raise Fail(
+            None,
+            f"the full-batch loss went up at iteration {rise + 1}: "
+            f"{values[rise - 1]:.6g} -> {values[rise]:.6g}",
+        )
+    if not values[-1] < values[0]:
+        raise Fail(None, f"the loss stayed at {values[0]:.4g}")
+    return f"loss fell from {values[0]:.4g} to {values[-1]:.4g} without a rise"

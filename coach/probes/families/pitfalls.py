@@ -1,0 +1,60 @@
+"""The input_mutation family: the caller's arrays are left as they came."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coach.probes import Context, Fail, family
+from coach.probes.adapters import TUNABLE
+from coach.probes.families.common import P, settings_of
+from coach.sandbox import CallFailed
+
+
+def _calls(ctx: Context, p: P) -> list[tuple[str, tuple[str, ...]]]:
+    """The interface's methods and the arguments each takes (from the spec or by name)."""
+    given = p.get("calls")
+    if given:
+        return [(name, tuple(args)) for name, args in given.items()]
+    takes_y = {"fit", "loss", "gradients", "score"}
+    return [(m, ("X", "y") if m in takes_y else ("X",)) for m in ctx.spec.interface.methods]
+
+
+@family("input_mutation", needs=("works",))
+def input_mutation(ctx: Context, p: P) -> str:
+    """X and y equal their copies after every call of the interface (for each variant of
+    the constructor's settings, e.g. both methods of linear regression)."""
+    gd = ctx.adapter
+    X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 30, "seed": 6}))
+    arrays = {"X": X, "y": y}
+    checked: list[str] = []
+    for variant in p.get("variants", [{}]):
+        settings = settings_of(p, learning_rate=0.1 if gd.classifier else 0.01, n_iterations=20)
+        model = ctx.candidate.new(optional=TUNABLE, **settings, **variant)
+        how = ", ".join(f"{k}={x!r}" for k, x in variant.items())
+        for method, names in _calls(ctx, p):
+            args = [arrays[n] for n in names]
+            try:
+                reply = model.reply(method, *args, return_args=True)
+            except CallFailed:
+                if method == "fit":
+                    raise
+                continue  # a missing or failing method is another probe's business
+            call = f"{method}({', '.join(names)})" + (f" with {how}" if how else "")
+            for name, before, now in zip(names, args, reply.args_after or [], strict=False):
+                now = np.asarray(now)
+                if now.shape != before.shape or not np.array_equal(now, before, equal_nan=True):
+                    raise Fail(None, f"{call} changed the caller's {name}: {_diff(before, now)}")
+            checked.append(method)
+    return f"X and y are unchanged after {', '.join(dict.fromkeys(checked))}"
+
+
+def _diff(before: np.ndarray, now: np.ndarray) -> str:
+    if now.shape != before.shape:
+        return f"its shape went from {before.shape} to {now.shape}"
+    differ = np.argwhere(~np.isclose(before, now, rtol=0, atol=0, equal_nan=True))
+    at = tuple(int(i) for i in differ[0])
+    where = ", ".join(str(i) for i in at)
+    return (
+        f"{len(differ)} of {before.size} entries differ "
+        f"(e.g. [{where}] was {before[at].item()!r}, now {now[at].item()!r})"
+    )

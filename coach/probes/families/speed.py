@@ -1,0 +1,137 @@
+"""vectorized (timed by the parent beside the reference) and numpy_only (imports read from
+outside the candidate's process)."""
+
+from __future__ import annotations
+
+import math
+
+from coach.probes import Context, Fail, family
+from coach.probes.evidence import (
+    banned_imports,
+    out_of_time,
+    time_is_up,
+)
+from coach.probes.families.common import P
+from coach.program import Program
+from coach.results import Status
+from coach.sandbox import CallFailed, CallTimedOut
+
+
+@family("vectorized", needs=("works",))
+def vectorized(ctx: Context, p: P) -> str:
+    """fit (per iteration actually run) and each predicting method, timed by the parent
+    beside the reference in the same run, within `limit` times the reference's time."""
+    gd = ctx.adapter
+    X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20_000, "d": 5, "seed": 12}))
+    many = int(p.get("n_iterations", 10))
+    limit = float(p.get("limit", 10.0))
+    repeat = int(p.get("repeat", 2))
+    methods = list(
+        p.get(
+            "methods", [m for m in ("predict_proba", "predict") if m in ctx.spec.interface.methods]
+        )
+    )
+    timings: dict[str, dict[str, float]] = {"reference": {}, "candidate": {}}
+    lengths: dict[str, int] = {}
+    kept = {
+        name: {"X": prog.worker.keep(X), "y": prog.worker.keep(y)}
+        for name, prog in (("reference", ctx.reference), ("candidate", ctx.candidate))
+    }
+    earlier_timeouts = bool(ctx.candidate.worker.timed_out)
+
+    def clearly_slow(name: str, what: str, seconds: float) -> bool:
+        """A candidate already far past the limit need not be timed again."""
+        ref = timings["reference"].get(what)
+        return name == "candidate" and ref is not None and seconds > 3 * limit * ref
+
+    def run(name: str, program: Program) -> None:
+        data = kept[name]
+        best: dict[str, float] = {}
+        for _ in range(repeat):
+            model, fit = gd.train(
+                ctx,
+                program,
+                data["X"],
+                data["y"],
+                learning_rate=0.1,
+                n_iterations=many,
+                samples=len(y),
+                **p.get("construct", {}),
+            )
+            best["fit call"] = min(best.get("fit call", math.inf), fit.elapsed)
+            if clearly_slow(name, "fit call", fit.elapsed):
+                break
+        try:
+            lengths[name] = len(gd.history(model, at_least=0))
+        except (Fail, CallFailed):
+            pass
+        for method in methods:
+            for _ in range(repeat):
+                reply = model.reply(
+                    method, data["X"], timeout=20.0 if program is ctx.reference else None
+                )
+                best[method] = min(best.get(method, math.inf), reply.elapsed)
+                if clearly_slow(name, method, reply.elapsed):
+                    break
+        ran = lengths.get(name, many)
+        best["fit"] = best["fit call"] / (ran if 0 < ran <= many else many)  # per iteration
+        timings[name] = best
+
+    run("reference", ctx.reference)
+    try:
+        run("candidate", ctx.candidate)
+    except CallTimedOut as exc:
+        if time_is_up(ctx.candidate):
+            raise out_of_time("timing fit and predict on 20,000 samples") from None
+        if earlier_timeouts:
+            raise Fail(
+                "timeout",
+                f"a call on {len(y):,} samples {exc.message}, as calls did before",
+                Status.TIMEOUT,
+            ) from None
+        took = timings["reference"].get("fit", 0) * many * 1000
+        raise Fail(
+            None,
+            f"a call on {len(y):,} samples {exc.message}; the reference's fit took "
+            f"{took:.0f} ms: look for a Python loop over samples",
+            Status.TIMEOUT,
+        ) from None
+    ran = lengths.get("candidate", 0)
+    if ran > many:
+        raise Fail(
+            "api-contract",
+            f"fit ignores n_iterations: asked for {many}, it ran {ran} (the length of "
+            "loss_history), so its speed per iteration cannot be judged",
+        )
+    ratios = {}
+    for what in ("fit", *methods):  # fit per iteration, the others per call
+        ref, cand = timings["reference"][what], timings["candidate"][what]
+        ratios[what] = cand / max(ref, 1e-5)
+        if ratios[what] > limit:
+            unit = " per iteration" if what == "fit" else ""
+            raise Fail(
+                None,
+                f"{what} on {len(y):,} samples took {cand * 1000:.1f} ms{unit} against the "
+                f"reference's {ref * 1000:.2f} ms ({ratios[what]:.0f}x; the limit is "
+                f"{limit:.0f}x): look for a Python loop over samples",
+            )
+    shown = ", ".join(f"{k} {r:.1f}x" for k, r in ratios.items())
+    return f"within {limit:.0f}x of the reference on {len(y):,} samples ({shown})"
+
+
+@family("numpy_only", needs=("works",))
+def numpy_only(ctx: Context, p: P) -> str:
+    """No banned library: none imported by the source (outside a __main__ demo), none
+    loaded by the worker's process (read from its memory maps by the parent)."""
+    found = banned_imports(ctx.source)
+    if found:
+        line, name = found[0]
+        raise Fail(None, f"imports {name} (line {line}); the interview allows NumPy only")
+    loaded = ctx.candidate.worker.read_libraries()
+    if loaded:
+        raise Fail(
+            None,
+            f"the worker running the file loaded {', '.join(sorted(loaded))} (seen in its "
+            "memory maps); the interview allows NumPy only",
+        )
+    return "uses NumPy and the standard library only"

@@ -1,0 +1,142 @@
+"""Families of numerical stability: log_zero, sigmoid_overflow, matrix_inversion,
+unscaled_features."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coach.probes import Context, Fail, family
+from coach.probes import values as v
+from coach.probes.adapters import GradientModel
+from coach.probes.evidence import (
+    error_cause,
+    warning_cause,
+)
+from coach.probes.families.common import P, described, gradient_model, least_squares, settings_of
+from coach.program import Model
+from coach.sandbox import CallFailed
+
+
+def _fixed(ctx: Context, p: P) -> tuple[GradientModel, Model, np.ndarray, np.ndarray]:
+    """A fitted model whose parameters are then set to the spec's values."""
+    gd = gradient_model(ctx)
+    X = np.asarray(p["X"], dtype=float)
+    y = np.asarray(p.get("y", np.zeros(len(X))), dtype=float)
+    fit_X, fit_y = ctx.data(
+        {"generator": "separable" if gd.classifier else "linear", "n": 6, "d": X.shape[1]}
+    )
+    model, _ = gd.train(ctx, ctx.candidate, fit_X, fit_y, learning_rate=0.01, n_iterations=1)
+    gd.set_parameters(model, np.asarray(p["weights"], dtype=float), float(p.get("bias", 0.0)))
+    return gd, model, X, y
+
+
+def _shown(p: P, call: str) -> str:
+    X = np.asarray(p["X"])
+    args = f"X={v.show(X)}" + (f", y={v.show(np.asarray(p['y']))}" if "y" in p else "")
+    return f"{call}({args}) with weights={p['weights']}, bias={p.get('bias', 0)}"
+
+
+@family("log_zero", needs=("works", "loss"))
+def log_zero(ctx: Context, p: P) -> str:
+    """The loss stays finite where the probabilities saturate at exactly 0 and 1."""
+    gd, model, X, y = _fixed(ctx, p)
+    seen = _shown(p, "loss")
+    try:
+        value = gd.loss(model, X, y)
+    except CallFailed as exc:
+        if error_cause(exc) == "log-of-zero" or "log" in exc.message:
+            raise Fail(None, f"{seen} raised {exc.describe()}") from None
+        raise
+    if not math.isfinite(value):
+        raise Fail(
+            None,
+            f"{seen} returned {value}: the probabilities round to exactly 0 and 1, so the "
+            "log is log(0)",
+        )
+    cause = warning_cause(model.last)
+    if cause and cause[0] == "log-of-zero":
+        raise Fail(None, f"{seen} {cause[1]}")
+    return f"loss stays finite ({value:.4g}) when probabilities saturate"
+
+
+@family("sigmoid_overflow", needs=("works",))
+def sigmoid_overflow(ctx: Context, p: P) -> str:
+    """Scores of ±1000 give the right probabilities with no inf, nan or overflow."""
+    gd, model, X, _ = _fixed(ctx, p)
+    seen = _shown(p, "predict_proba")
+    try:
+        prob = gd.outputs(model, X, len(X))
+    except CallFailed as exc:
+        if error_cause(exc) == "exp-overflow" or "overflow" in exc.message.lower():
+            raise Fail(None, f"{seen} raised {exc.describe()}") from None
+        raise
+    cause = warning_cause(model.last)
+    if cause and cause[0] == "exp-overflow":
+        raise Fail(None, f"{seen} {cause[1]}")
+    given = p.get("expect", [1, 0])
+    expect = np.asarray(given, dtype=float)
+    if not np.all(np.isfinite(prob)) or not np.allclose(prob, expect, atol=1e-6):
+        raise Fail(None, f"{seen} returned {v.show(prob)}, expected {given}")
+    return "sigmoid(±1000) gives 1 and 0 with no overflow"
+
+
+@family("matrix_inversion", needs=("works",))
+def matrix_inversion(ctx: Context, p: P) -> str:
+    """Perfectly correlated features: finite fitted values equal to least squares'."""
+    gd = gradient_model(ctx)
+    X, y = ctx.data(p.get("data", "correlated"))
+    what = described(p, "perfectly correlated features (a column repeated)")
+    try:
+        model, fit = gd.train(ctx, ctx.candidate, X, y, **settings_of(p))
+        got = gd.outputs(model, X, len(y))
+    except CallFailed as exc:
+        if error_cause(exc) == "matrix-inversion":
+            raise Fail(None, f"fit on {what} raised {exc.describe()}") from None
+        raise
+    gap, best = _gap_to_lstsq(X, y, got)
+    if not gap <= 1e-3 * max(1.0, float(np.std(y))):
+        message = (
+            f"on {what}, predict(X) gave {v.show(got)} where least squares gives "
+            f"{v.show(best)} (largest gap {gap:.3g})"
+        )
+        plain = X[:, : int(p.get("independent", X.shape[1] - 1))]  # without the copied column
+        model, _ = gd.train(ctx, ctx.candidate, plain, y, **settings_of(p))
+        if _gap_to_lstsq(plain, y, gd.outputs(model, plain, len(y)))[0] > 1e-3 * max(
+            1.0, float(np.std(y))
+        ):
+            raise Fail("wrong-solution", f"{message}; it is as far off without the copied column")
+        raise Fail(None, f"{message}: X.T @ X is singular here")
+    return f"fits {what} as least squares does"
+
+
+def _gap_to_lstsq(X: np.ndarray, y: np.ndarray, got: np.ndarray) -> tuple[float, np.ndarray]:
+    weights, bias = least_squares(X, y)
+    best = X @ weights + bias
+    gap = float(np.max(np.abs(got - best))) if np.all(np.isfinite(got)) else math.inf
+    return gap, best
+
+
+@family("unscaled_features", needs=("works",))
+def unscaled_features(ctx: Context, p: P) -> str:
+    """Features far apart in scale fit with the default learning rate; weights in raw units."""
+    gd = gradient_model(ctx)
+    X, y = ctx.data(p.get("data", {"generator": "linear", "scales": [1.0, 1000.0]}))
+    what = described(p, "features a thousand times apart in scale")
+    learning_rate = float(gd.default("learning_rate", 0.01))
+    model, fit = gd.train(ctx, ctx.candidate, X, y, learning_rate=learning_rate, **settings_of(p))
+    weights, bias = least_squares(X, y)
+    got = gd.weights(model)
+    got_b = v.scalar(model.get("bias"), "bias")
+    rtol = float(p.get("tolerance", 1e-3))
+    close = got.shape == weights.shape and np.allclose(got, weights, rtol=rtol, atol=rtol * 1e-3)
+    if not (close and math.isclose(got_b, bias, rel_tol=rtol, abs_tol=rtol)):
+        message = (
+            f"on {what} with the default learning rate ({learning_rate:g}), fit gave weights "
+            f"{v.show(got)} and bias {got_b:.4g}; least squares gives {v.show(weights)} and "
+            f"{bias:.4g} in the raw units"
+        )
+        explained = gd.climbs(ctx)
+        raise Fail(explained[0], f"{message}; {explained[1]}") if explained else Fail(None, message)
+    return f"fits {what} with the default learning rate, weights in raw units"
