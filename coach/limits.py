@@ -7,7 +7,7 @@ from the environment the parent gives it (`Limits.worker_env`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 Sandbox = Literal["auto", "bwrap", "process"]
@@ -32,10 +32,6 @@ class Limits:
     arrays: int = 256  # arrays in one reply
     restarts: int = 25  # worker restarts in one grade
     sandbox: Sandbox = "auto"
-
-    def with_(self, **changes: object) -> Limits:
-        """A copy with some limits changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     def worker_env(self) -> dict[str, str]:
         """The resource limits, as the worker reads them from its environment."""

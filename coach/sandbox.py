@@ -105,10 +105,6 @@ class Reply:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     args_after: list[Any] | None = None
 
-    def warned(self, text: str) -> dict[str, Any] | None:
-        """The first warning whose message contains `text`."""
-        return next((w for w in self.warnings if text in str(w.get("message", ""))), None)
-
 
 @cache
 def bwrap_works() -> bool:
