@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -255,6 +257,7 @@ class Worker:
         if self.proc is None:
             return
         self.read_libraries()
+        self._signal_tree(signal.SIGKILL)  # children that left the process group too
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
@@ -275,6 +278,30 @@ class Worker:
     def close(self) -> None:
         self.kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Every process of this worker stopped (SIGSTOP) for the block: while the other
+        program is timed, nothing the candidate left running can take its CPU."""
+        stopped = self._signal_tree(signal.SIGSTOP)
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline and not all(process_state(p) in "tTZX" for p in stopped):
+            time.sleep(0.001)  # a signal lands within moments; wait until it has
+        try:
+            yield
+        finally:
+            self._signal_tree(signal.SIGCONT)
+
+    def _signal_tree(self, sig: int) -> list[int]:
+        if self.proc is None:
+            return []
+        found = _process_tree(self.proc.pid)
+        for pid in found:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        return found
 
     # -- evidence from outside ----------------------------------------------------------
     def read_libraries(self) -> set[str]:
@@ -481,6 +508,15 @@ def _process_tree(root: int) -> list[int]:
             except (OSError, ValueError):
                 continue
     return found
+
+
+def process_state(pid: int) -> str:
+    """A process's state letter from /proc (R running, S sleeping, T stopped, Z zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "X"
 
 
 def _mapped_libraries(pid: int) -> set[str]:

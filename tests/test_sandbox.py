@@ -18,6 +18,7 @@ from coach.sandbox import (
     Worker,
     WorkerDied,
     bwrap_works,
+    process_state,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,16 @@ class Thing:
             except OSError:
                 pass
         return 2
+    def spawn_hogs(self):
+        pids = []
+        for _ in range(2):
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()  # leaves the worker's process group
+                while True:
+                    pass
+            pids.append(pid)
+        return pids
     @property
     def layers(self):
         if not hasattr(self, "_layers"):
@@ -233,3 +244,29 @@ def test_copies_of_coach_in_any_visible_python_are_hidden(
     stale.mkdir(parents=True)
     monkeypatch.setattr(sandbox, "visible_paths", lambda: ["/usr", str(tmp_path)])
     assert str(stale.parent) in sandbox.hidden_paths()
+
+
+def test_a_paused_worker_stops_all_its_processes_and_kill_ends_them(tmp_path: Path) -> None:
+    path = tmp_path / "thing.py"
+    path.write_text(CANDIDATE)
+    worker = Worker(str(path), limits=Limits(call_s=5.0, sandbox="process"))
+    try:
+        handle = new(worker)
+        hogs = worker.request("call", obj=handle.id, method="spawn_hogs").value
+        with worker.paused():
+            assert [process_state(pid) for pid in hogs] == ["T", "T"]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(process_state(p) == "T" for p in hogs):
+            time.sleep(0.01)  # SIGCONT lands within moments
+        assert all(process_state(pid) in "RS" for pid in hogs)
+    finally:
+        worker.close()
+    deadline = time.monotonic() + 5
+    alive = list(hogs)
+    while alive and time.monotonic() < deadline:  # SIGKILL lands within moments
+        alive = [pid for pid in alive if _alive(pid)]
+    assert not alive, [process_state(pid) for pid in alive]
+
+
+def _alive(pid: int) -> bool:
+    return process_state(pid) not in "ZX"  # a zombie is dead, waiting to be reaped

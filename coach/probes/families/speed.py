@@ -77,7 +77,8 @@ def vectorized(ctx: Context, p: P) -> str:
         best["fit"] = best["fit call"] / (ran if 0 < ran <= many else many)  # per iteration
         timings[name] = best
 
-    run("reference", ctx.reference)
+    with ctx.candidate.worker.paused():  # what the candidate left running cannot slow it
+        run("reference", ctx.reference)
     try:
         run("candidate", ctx.candidate)
     except CallTimedOut as exc:
