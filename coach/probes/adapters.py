@@ -19,7 +19,7 @@ from coach.probes import Context, Fail, Skip
 from coach.probes import values as v
 from coach.probes.evidence import history_cause, warning_cause
 from coach.program import Model, Program
-from coach.sandbox import CallFailed, CallTimedOut, Reply, WorkerDied
+from coach.sandbox import CallFailed, Reply, WorkerDied
 
 if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
     from coach.specs import ProblemSpec
@@ -111,7 +111,7 @@ class Adapter:
         found = ctx.memo.get("works")
         if found is None:
             found = self._works(ctx)
-            if not isinstance(found, (CallTimedOut, WorkerDied)):  # those may pass: try again
+            if not isinstance(found, WorkerDied):  # a forged reply may not come again
                 ctx.memo["works"] = found
         if isinstance(found, BaseException):
             raise found
@@ -272,8 +272,8 @@ class GradientModel(Adapter):
         if found is None:
             try:
                 found = self._convention(ctx)
-            except (CallTimedOut, WorkerDied):
-                raise  # may pass on a later try: not kept
+            except WorkerDied:
+                raise  # a forged reply or a crash of the process: try again next time
             except (Fail, CallFailed) as exc:
                 found = exc
             ctx.memo["convention"] = found
