@@ -57,10 +57,9 @@ class SpecView(Fields):
 
     @property
     def reference_solution(self) -> Path:
-        from coach.paths import bank_dir
+        from coach.paths import reference_solution
 
-        folder = self.source.parent.parent if self.source else bank_dir()
-        return folder / "reference_solutions" / f"{self.id}.py"
+        return reference_solution(self.id, self.source)
 
     def probe(self, probe_id: str) -> ProbeView:
         return next(p for p in self.probes if p.id == probe_id)

@@ -45,7 +45,7 @@ def _run(program: Program, example: Example) -> ExampleResult:
         try:
             value: Any
             if step.new is not None:
-                args = {k: _arg(v) for k, v in step.new.items()}
+                args = {k: spec_value(v) for k, v in step.new.items()}
                 model = program.new(optional=tuple(args), **args)
                 continue
             if step.function is not None:
@@ -64,7 +64,7 @@ def _run(program: Program, example: Example) -> ExampleResult:
     return ExampleResult(example.title, True, "ok")
 
 
-def _arg(value: Any) -> Any:
+def spec_value(value: Any) -> Any:
     """YAML lists of numbers become float arrays; anything else is passed as it is."""
     import numpy as np
 
@@ -77,11 +77,11 @@ def _arg(value: Any) -> Any:
 
 
 def _args(step: Step) -> list[Any]:
-    return [_arg(v) for v in step.args]
+    return [spec_value(v) for v in step.args]
 
 
 def _kwargs(step: Step) -> dict[str, Any]:
-    return {k: _arg(v) for k, v in step.kwargs.items()}
+    return {k: spec_value(v) for k, v in step.kwargs.items()}
 
 
 def _check(step: Step, value: Any) -> None:

@@ -22,8 +22,10 @@ def bank_dir() -> Path:
     return bundled if (bundled / "problems").is_dir() else PACKAGE_DIR.parent
 
 
-def reference_solution(problem_id: str) -> Path:
-    return bank_dir() / "reference_solutions" / f"{problem_id}.py"
+def reference_solution(problem_id: str, spec_file: Path | None = None) -> Path:
+    """The reference solution beside the problems folder a spec came from (or the bank's)."""
+    folder = spec_file.parent.parent if spec_file else bank_dir()
+    return folder / "reference_solutions" / f"{problem_id}.py"
 
 
 def home_dir() -> Path:

@@ -17,7 +17,7 @@ from pydantic import (
 
 from coach.bank import Bank, problem_dirs  # noqa: F401  (coach.bank has no pydantic)
 from coach.errors import CoachError
-from coach.paths import bank_dir
+from coach.paths import reference_solution
 
 
 class _Strict(BaseModel):
@@ -129,8 +129,7 @@ class ProblemSpec(_Strict):
     @cached_property
     def reference_solution(self) -> Path:
         """The reference solution beside the problems folder this spec came from."""
-        folder = self.source.parent.parent if self.source else bank_dir()
-        return folder / "reference_solutions" / f"{self.id}.py"
+        return reference_solution(self.id, self.source)
 
     def probe(self, probe_id: str) -> ProbeSpec:
         return next(p for p in self.probes if p.id == probe_id)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from coach.examples import spec_value
 from coach.probes import Context, Fail, family
 from coach.probes import values as v
 from coach.probes.adapters import Functions
@@ -13,16 +12,6 @@ from coach.probes.evidence import (
     warning_cause,
 )
 from coach.probes.families.common import P
-
-
-def _argument(value: Any) -> Any:
-    """A spec's list of numbers as a float array; anything else as it is."""
-    if isinstance(value, list):
-        try:
-            return np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            return value
-    return value
 
 
 @family("function_values", needs=("works",))
@@ -34,7 +23,7 @@ def function_values(ctx: Context, p: P) -> str:
     tol = float(p.get("tolerance", 1e-6))
     done = []
     for call in p["calls"]:
-        name, args = call["function"], [_argument(a) for a in call.get("args", [])]
+        name, args = call["function"], [spec_value(a) for a in call.get("args", [])]
         shown = f"{name}({', '.join(v.show(a, 40) for a in args)})"
         if "expect" in call:
             want = np.asarray(call["expect"], dtype=float)
