@@ -48,14 +48,8 @@ def _console():  # type: ignore[no-untyped-def]
     return Console(highlight=False)
 
 
-def _bank(problems: str | None):  # type: ignore[no-untyped-def]
-    from coach.specs import Bank
-
-    return Bank.load(problems)
-
-
 def _views(problems: str | None):  # type: ignore[no-untyped-def]
-    """The bank for showing problems: no pydantic while the specs are unchanged."""
+    """The bank, read from validated specs: no pydantic while the specs are unchanged."""
     from coach.bank import Bank
 
     return Bank.views(problems)
