@@ -197,10 +197,6 @@ class Worker:
             setattr(obj, name, type(current)(items) if isinstance(current, tuple) else items)
         return None
 
-    def op_keep(self, req: dict[str, Any], args: list[Any]) -> Any:
-        """Keep a value here; the reply's handle stands for it in later calls."""
-        return _Kept(args[0])
-
     def attribute_name(self, obj: Any, attr: str) -> str:
         for name in aliases.candidates(aliases.ATTRIBUTES, attr):
             if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
@@ -237,8 +233,10 @@ class Worker:
     def dispatch(self, op: str, header: dict[str, Any], args: list[Any], kwargs: Any) -> Any:
         if op in ("call", "function"):
             return getattr(self, f"op_{op}")(header, args, kwargs)
-        if op in ("set", "keep"):
-            return getattr(self, f"op_{op}")(header, args[0] if op == "set" else args)
+        if op == "set":
+            return self.op_set(header, args[0])
+        if op == "keep":  # kept here; the reply's handle stands for it in later calls
+            return _Kept(args[0])
         if op == "new":
             return self.op_new(header, kwargs)
         if op in ("load", "get"):
