@@ -16,7 +16,7 @@ from typing import Any
 
 from coach.errors import CoachError
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 MAPPING_FIELDS = frozenset(  # fields the models keep as plain dicts of data

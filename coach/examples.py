@@ -65,15 +65,11 @@ def _run(program: Program, example: Example) -> ExampleResult:
 
 
 def spec_value(value: Any) -> Any:
-    """YAML lists of numbers become float arrays; anything else is passed as it is."""
-    import numpy as np
+    """A value written in a spec: lists of numbers become float arrays, `{ints: [...]}`
+    integer arrays (see coach.probes.data.make_array); anything else is passed as it is."""
+    from coach.probes.data import make_array
 
-    if isinstance(value, list):
-        try:
-            return np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            return value
-    return value
+    return make_array(value)
 
 
 def _args(step: Step) -> list[Any]:

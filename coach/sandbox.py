@@ -62,6 +62,7 @@ class CallFailed(Exception):
         line: int | None = None,
         source: str = "",
         where: str = "",
+        own: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -69,6 +70,7 @@ class CallFailed(Exception):
         self.line = line
         self.source = source
         self.where = where
+        self.own = own
 
     def describe(self) -> str:
         if self.kind == "NotImplementedError":
@@ -474,7 +476,8 @@ def _failure(error: dict[str, Any]) -> CallFailed:
     where = str(error.get("where") or "")
     if kind == "ApiContract":
         return ApiMissing(message)
-    return CandidateRaised(message, kind=kind, line=line, source=source, where=where)
+    own = error.get("own") is True
+    return CandidateRaised(message, kind=kind, line=line, source=source, where=where, own=own)
 
 
 def _death(code: int | None, exc: BaseException) -> str:

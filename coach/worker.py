@@ -258,9 +258,10 @@ class Worker:
             message = f"sys.exit({exc.code!r}) was called"
         else:
             message = _short(str(exc), 500)
-        line, source, where = None, "", ""
+        line, source, where, own = None, "", "", False
         for frame, lineno in traceback.walk_tb(exc.__traceback__):
-            if os.path.abspath(frame.f_code.co_filename) == self.path:
+            own = os.path.abspath(frame.f_code.co_filename) == self.path
+            if own:
                 line = lineno
                 where = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
         if line is not None:
@@ -275,6 +276,7 @@ class Worker:
             "line": line,
             "source": source,
             "where": where,
+            "own": own,  # raised by the file's own code, not inside a library it called
         }
 
     def serve(self, read_exact: Any, write: Any) -> None:

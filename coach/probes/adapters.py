@@ -17,7 +17,8 @@ import numpy as np
 
 from coach.probes import Context, Fail, Skip
 from coach.probes import values as v
-from coach.probes.evidence import history_cause, warning_cause
+from coach.probes.data import make_array
+from coach.probes.evidence import first_rise, history_cause, warning_cause
 from coach.program import Model, Program
 from coach.sandbox import CallFailed, Reply, WorkerDied
 
@@ -50,9 +51,12 @@ class Adapter:
 
     def __init__(self, spec: ProblemSpec) -> None:
         self.spec = spec
-        self.classifier = "predict_proba" in spec.interface.methods
-        self.output = "predict_proba" if self.classifier else "predict"
+        probabilities = "predict_proba" in spec.interface.methods
+        task = getattr(spec.grading, "task", None)
+        self.classifier = probabilities or task == "classification"
+        self.output = "predict_proba" if probabilities else "predict"
         self.defaults = dict(spec.interface.constructor)
+        self.iterates = False  # trained by iterations whose count a probe sets
 
     def train(
         self, ctx: Context, program: Program, X: Any, y: Any, **settings: Any
@@ -71,6 +75,12 @@ class Adapter:
     def labels(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
         return v.class_labels(model.call("predict", X), n, "predict(X)", mistake)
 
+    def answers(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        """What the model predicts: labels for a classifier, values for a regressor."""
+        if self.classifier:
+            return self.labels(model, X, n, mistake)
+        return self.outputs(model, X, n, mistake)
+
     def history(self, model: Model, at_least: int = 2) -> np.ndarray:
         values = v.array(model.get("loss_history"), "loss_history").ravel()
         if values.size < at_least:
@@ -80,6 +90,9 @@ class Adapter:
     # -- what a bad fit is evidence of --------------------------------------------------
     def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
         """The mistake that explains a bad fit, if its evidence shows one."""
+        found = self.defect(ctx)
+        if found:
+            return found
         cause = warning_cause(fit)
         return (cause[0], f"fit {cause[1]}") if cause else None
 
@@ -97,9 +110,10 @@ class Adapter:
             return Fail(explained[0], f"{message}; {explained[1]}")
         return Fail(mistake, message)
 
-    def easy_data(self, ctx: Context, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    def easy_data(self, ctx: Context, n: int = 40, **options: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The data the `works` gate fits (the problem's easy case), `n` samples of it."""
         default = "logistic" if self.classifier else "linear"
-        return ctx.data(self.spec.grading.works.get("data", default), n=n)
+        return ctx.data(self.spec.grading.works.get("data", default), n=n, **options)
 
     # -- the gate of every hygiene probe ------------------------------------------------
     def works(self, ctx: Context) -> None:
@@ -118,6 +132,15 @@ class Adapter:
         if found:
             raise Skip(found)
 
+    def agreement(self, out: np.ndarray, y: np.ndarray) -> float:
+        """How closely the outputs follow the targets (a correlation, 1 = perfectly)."""
+        return float(np.corrcoef(out, y)[0, 1])
+
+    def defect(self, ctx: Context) -> tuple[str, str] | None:
+        """A fault of the model's structure that spoils every probe of its values (a
+        softmax over the wrong axis), found directly; None when there is none."""
+        return None
+
     def _works(self, ctx: Context) -> str | BaseException:
         settings = dict(self.spec.grading.works)
         settings.pop("data", None)
@@ -134,7 +157,7 @@ class Adapter:
                 f"not scored until the model learns: after fit, {self.output}(X) on its "
                 f"training data returned {v.show(out)}"
             )
-        corr = float(np.corrcoef(out, y)[0, 1])
+        corr = self.agreement(out, y)
         if not abs(corr) >= 0.5:
             return (
                 f"not scored until the model learns: after fit, {self.output}(X) does not "
@@ -146,6 +169,10 @@ class Adapter:
 class GradientModel(Adapter):
     """A model trained by gradient descent, with `weights`, `bias`, `loss`, `gradients` and
     `loss_history` (linear, logistic and softmax regression)."""
+
+    def __init__(self, spec: ProblemSpec) -> None:
+        super().__init__(spec)
+        self.iterates = True
 
     # -- making and fitting -------------------------------------------------------------
     def train(
@@ -184,9 +211,9 @@ class GradientModel(Adapter):
     def weights(self, model: Model, mistake: str = "api-contract") -> np.ndarray:
         return v.array(model.get("weights"), "weights", mistake).ravel()
 
-    def set_parameters(self, model: Model, weights: np.ndarray, bias: float) -> None:
-        model.set("weights", np.asarray(weights, dtype=float))
-        model.set("bias", float(bias))
+    def set_parameters(self, model: Model, weights: Any, bias: Any) -> None:
+        self.set_parameter(model, "weights", np.asarray(weights, dtype=float))
+        self.set_parameter(model, "bias", np.asarray(bias, dtype=float))
 
     def loss(self, model: Model, X: Any, y: Any) -> float:
         return v.scalar(model.call("loss", X, y), "loss(X, y)")
@@ -197,6 +224,9 @@ class GradientModel(Adapter):
         bias = v.scalar(model.get("bias"), "bias")
         return {"weights": self.weights(model), "bias": np.array([bias])}
 
+    def shapes(self, model: Model) -> dict[str, tuple[int, ...]]:
+        return {name: a.shape for name, a in self.parameters(model).items()}
+
     def set_parameter(self, model: Model, name: str, value: np.ndarray) -> None:
         model.set(name, float(np.ravel(value)[0]) if name == "bias" else np.asarray(value))
 
@@ -204,30 +234,77 @@ class GradientModel(Adapter):
         self, model: Model, X: Any, y: Any, shapes: dict[str, tuple[int, ...]]
     ) -> dict[str, np.ndarray]:
         """gradients(X, y) by parameter name, in the parameters' shapes."""
-        return self.gradients(model, X, y, int(np.prod(shapes["weights"])))
-
-    def gradients(self, model: Model, X: Any, y: Any, d: int) -> dict[str, np.ndarray]:
         dw, db = v.pair(model.call("gradients", X, y), "gradients(X, y)")
         return {
-            "weights": v.vector(dw, d, "gradients(X, y)[0]"),
+            "weights": v.vector(dw, int(np.prod(shapes["weights"])), "gradients(X, y)[0]"),
             "bias": np.array([v.scalar(db, "gradients(X, y)[1]")]),
         }
 
     # -- what a bad fit is evidence of --------------------------------------------------
     def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
         """The mistake that explains a bad fit, if its evidence shows one."""
+        found = self.defect(ctx)
+        if found:
+            return found
         cause = warning_cause(fit)  # a regressor's overflow is a divergence: no log, no exp
         if cause and (self.classifier or cause[0] == "division-by-zero"):
             return cause[0], f"fit {cause[1]}"
-        if self.classifier:
+        try:
+            values = self.history(model, at_least=1)
+        except (Fail, CallFailed):
+            values = np.zeros(0)
+        found = history_cause(values)
+        if self.classifier and found and found[0] == "log-of-zero":
+            return found
+        climbs = self.climbs(ctx)
+        if climbs:
+            return climbs
+        rise = first_rise(values) if np.all(np.isfinite(values)) else None
+        if rise is not None:
+            return "loss-not-decreasing", (
+                f"its training loss went up at iteration {rise + 1} "
+                f"({values[rise - 1]:.6g} -> {values[rise]:.6g}): the updates are not plain "
+                "gradient-descent steps"
+            )
+        return self.gradients_disagree(ctx)
+
+    def gradients_disagree(self, ctx: Context) -> tuple[str, str] | None:
+        """wrong-gradient (or gradient-sign) when gradients() is not the gradient of the
+        candidate's own loss on easy data: that explains a fit that lands elsewhere."""
+        if "gradients" not in ctx.memo:
+            ctx.memo["gradients"] = None
             try:
-                values = self.history(model, at_least=1)
+                ctx.memo["gradients"] = self._gradients_disagree(ctx)
             except (Fail, CallFailed):
-                values = np.zeros(0)
-            found = history_cause(values)
-            if found and found[0] == "log-of-zero":
-                return found
-        return self.climbs(ctx)
+                pass  # unreadable gradients have probes of their own
+        return ctx.memo["gradients"]
+
+    def _gradients_disagree(self, ctx: Context) -> tuple[str, str] | None:
+        from coach.probes.families.gradients import compare_gradients
+
+        if self.loss_convention(ctx).problem:
+            return None
+        X, y = self.easy_data(ctx, n=13)
+        model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=1e-3, n_iterations=1)
+        rng = np.random.default_rng(5)
+        chosen = {name: rng.normal(0, 0.5, a.shape) for name, a in self.parameters(model).items()}
+        for name, value in chosen.items():
+            self.set_parameter(model, name, value)
+        analytic = self.gradient_arrays(model, X, y, {n: a.shape for n, a in chosen.items()})
+        try:
+            compare_gradients(
+                chosen,
+                analytic,
+                lambda: self.loss(model, X, y),
+                lambda name, value: self.set_parameter(model, name, value),
+                tol=1e-4,
+            )
+        except Fail as fail:
+            return (
+                fail.mistake or "wrong-gradient",
+                f"its gradients disagree with its loss ({fail.message})",
+            )
+        return None
 
     def climbs(self, ctx: Context) -> tuple[str, str] | None:
         """gradient-sign when, on easy data with a small step, the loss goes up."""
@@ -285,6 +362,9 @@ class GradientModel(Adapter):
         """Fail as api-contract when loss() is not the problem's loss."""
         found = self.loss_convention(ctx)
         if found.problem:
+            defect = self.defect(ctx)
+            if defect:
+                raise Fail(defect[0], f"loss(X, y) is not the problem's loss: {defect[1]}")
             raise Fail("api-contract", found.problem)
 
     def _convention(self, ctx: Context) -> LossConvention:
@@ -332,6 +412,78 @@ class GradientModel(Adapter):
                 "factor, a convention); probes divided their learning rate by it to match"
             )
         return LossConvention(factor=factor, summed=summed)
+
+
+class Softmax(GradientModel):
+    """Softmax regression: `weights` (d, K), `bias` (K,), predict_proba (n, K) whose rows
+    sum to 1, labels 0..K-1."""
+
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        return v.matrix(model.call("predict_proba", X), n, "predict_proba(X)", mistake)
+
+    def agreement(self, out: np.ndarray, y: np.ndarray) -> float:
+        """The correlation of the probabilities with the one-hot labels."""
+        labels = y.astype(int)
+        if out.shape[1] <= int(labels.max()):
+            return 0.0
+        return float(np.corrcoef(out.ravel(), np.eye(out.shape[1])[labels].ravel())[0, 1])
+
+    def parameters(self, model: Model) -> dict[str, np.ndarray]:
+        weights = v.array(model.get("weights"), "weights")
+        if weights.ndim != 2:
+            raise Fail("api-contract", f"weights has shape {weights.shape}, expected (d, K)")
+        return {"weights": weights, "bias": v.array(model.get("bias"), "bias").ravel()}
+
+    def set_parameter(self, model: Model, name: str, value: np.ndarray) -> None:
+        model.set(name, np.asarray(value, dtype=float))
+
+    def gradient_arrays(
+        self, model: Model, X: Any, y: Any, shapes: dict[str, tuple[int, ...]]
+    ) -> dict[str, np.ndarray]:
+        dW, db = v.pair(model.call("gradients", X, y), "gradients(X, y)")
+        found = {}
+        for name, given in (("weights", dW), ("bias", db)):
+            out = v.array(given, f"the gradient of {name}")
+            if out.size == 1 and name == "bias":  # one number for every class: broadcast
+                out = np.full(shapes[name], float(out.ravel()[0]))
+            if out.size != int(np.prod(shapes[name])):
+                raise Fail(
+                    "api-contract",
+                    f"the gradient of {name} has shape {out.shape}; {name} has {shapes[name]}",
+                )
+            found[name] = out.reshape(shapes[name])
+        return found
+
+    def defect(self, ctx: Context) -> tuple[str, str] | None:
+        """wrong-axis when, after fit, the rows of predict_proba do not sum to 1 or a row's
+        probabilities change with the other rows of the batch (a max or sum over axis 0)."""
+        if "defect" not in ctx.memo:
+            ctx.memo["defect"] = None
+            try:
+                ctx.memo["defect"] = self._rows_defect(ctx)
+            except (Fail, CallFailed):
+                pass  # code that does not run has other probes to say so
+        return ctx.memo["defect"]
+
+    def _rows_defect(self, ctx: Context) -> tuple[str, str] | None:
+        X, y = self.easy_data(ctx, n=30)
+        model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=0.5, n_iterations=20)
+        batch = self.outputs(model, X[:7], 7)
+        sums = batch.sum(axis=1)
+        if not np.allclose(sums, 1.0, atol=1e-6):
+            return "wrong-axis", (
+                f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1: the softmax "
+                "normalises over the wrong axis (the classes are axis 1)"
+            )
+        for i in range(3):
+            alone = self.outputs(model, X[i : i + 1], 1)[0]
+            if not np.allclose(alone, batch[i], atol=1e-6):
+                return "wrong-axis", (
+                    f"row {i}'s probabilities are {v.show(batch[i])} in a batch of 7 but "
+                    f"{v.show(alone)} alone: each row's softmax must use only that row "
+                    "(a max or sum over axis 0 mixes the samples)"
+                )
+        return None
 
 
 class Network(GradientModel):
@@ -399,15 +551,18 @@ class Functions(Adapter):
     """Module functions, no class (the numerics drills): `call` runs one in a program, and
     the code works when its first function answers two different inputs differently."""
 
-    def call(self, program: Program, name: str, *args: Any) -> Any:
-        return program.function(name, *args)
+    def call(self, program: Program, name: str, *args: Any, **kwargs: Any) -> Any:
+        return program.function(name, *args, **kwargs)
 
     def _works(self, ctx: Context) -> str | BaseException:
         calls = self.spec.grading.works.get("calls") or []
         for call in calls:
             try:
                 outs = [
-                    v.array(self.call(ctx.candidate, call["function"], *a), call["function"])
+                    v.array(
+                        self.call(ctx.candidate, call["function"], *map(make_array, a)),
+                        call["function"],
+                    )
                     for a in call["args"]
                 ]
             except CallFailed as exc:
@@ -424,6 +579,7 @@ class Functions(Adapter):
 
 ADAPTERS: dict[str, type[Adapter]] = {
     "gradient_descent": GradientModel,
+    "softmax": Softmax,
     "network": Network,
     "estimator": Estimator,
     "functions": Functions,

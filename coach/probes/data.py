@@ -69,12 +69,43 @@ def constant_column(n: int = 40, seed: int = 0, task: str = "regression") -> Dat
     return np.column_stack([X, np.full(n, 3.0)]), y
 
 
+def blobs(
+    n: int = 90,
+    d: int = 2,
+    k: int = 3,
+    seed: int = 0,
+    spread: float = 1.0,
+    radius: float = 3.0,
+    scale: float = 1.0,
+) -> Data:
+    """`k` Gaussian blobs whose centres sit on a circle of `radius` in the first two features
+    (further features are noise), labels 0..k-1 in turn; `spread` is each blob's std."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % k
+    angles = 2 * np.pi * np.arange(k) / k
+    centres = np.zeros((k, d))
+    centres[:, 0] = radius * np.cos(angles)
+    if d > 1:
+        centres[:, 1] = radius * np.sin(angles)
+    X = centres[y] + spread * rng.normal(size=(n, d))
+    return X * scale, y.astype(float)
+
+
+def scattered(n: int = 40, d: int = 3, seed: int = 0, scale: float = 10.0, k: int = 3) -> Data:
+    """Points spread uniformly over a cube of side `scale` with labels drawn at random: the
+    nearest neighbour of one point says nothing of its label."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-scale, scale, size=(n, d)), rng.integers(0, k, n).astype(float)
+
+
 GENERATORS: dict[str, Callable[..., Data]] = {
     "logistic": logistic,
     "separable": separable,
     "linear": linear,
     "correlated": correlated,
     "constant_column": constant_column,
+    "blobs": blobs,
+    "scattered": scattered,
 }
 
 
@@ -95,3 +126,31 @@ def make(spec: Any, module: Any = None, **overrides: Any) -> Data:
     if generator is None:
         raise ValueError(f"no data generator '{name}'")
     return generator(**{**options, **overrides})
+
+
+def _normal(shape: list[int], seed: int = 0, scale: float = 1.0, loc: float = 0.0) -> np.ndarray:
+    return loc + scale * np.random.default_rng(seed).normal(size=tuple(shape))
+
+
+def _uniform(shape: list[int], seed: int = 0, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(low, high, size=tuple(shape))
+
+
+ARRAYS: dict[str, Callable[..., np.ndarray]] = {"normal": _normal, "uniform": _uniform}
+
+
+def make_array(spec: Any) -> Any:
+    """An argument written in a spec: a list of numbers (a float array), `{ints: [...]}`
+    (an integer array, e.g. labels), `{array: normal, shape: [...], seed: 1}` (a generated
+    array), or any other value as it is (k=10 stays an int)."""
+    if isinstance(spec, dict) and "ints" in spec:
+        return np.asarray(spec["ints"], dtype=int)
+    if isinstance(spec, dict) and "array" in spec:
+        options = {k: v for k, v in spec.items() if k != "array"}
+        return ARRAYS[spec["array"]](**options)
+    if isinstance(spec, list):
+        try:
+            return np.asarray(spec, dtype=float)
+        except (TypeError, ValueError):
+            return spec
+    return spec

@@ -31,6 +31,8 @@ def warning_cause(reply: Reply | None) -> tuple[str, str] | None:
             return "exp-overflow", f"warned '{text}'{line}"
         if "encountered in log" in text:
             return "log-of-zero", f"warned '{text}'{line}"
+        if "invalid value encountered in sqrt" in text:
+            return "negative-sqrt", f"warned '{text}'{line}"
         if "divide by zero" in text or "invalid value encountered in divide" in text:
             return "division-by-zero", f"warned '{text}'{line}"
     return None

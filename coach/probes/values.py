@@ -69,14 +69,23 @@ def pair(value: Any, what: str) -> tuple[Any, Any]:
 
 
 def class_labels(value: Any, n: int, what: str, mistake: str = "api-contract") -> np.ndarray:
-    """Labels 0/1 (ints, floats or bools) of shape (n,); probabilities fail as api-contract."""
+    """Class labels (ints, integral floats or bools) of shape (n,); probabilities between 0
+    and 1 fail as api-contract (predict gives labels, predict_proba probabilities)."""
     out = vector(value, n, what, mistake)
-    if np.all(np.isin(out, (0.0, 1.0))):
+    if np.all(np.isfinite(out)) and np.all(out == np.round(out)) and np.all(out >= 0):
         return out
     if np.all(np.isfinite(out)) and np.all((out >= 0) & (out <= 1)):
         raise Fail(
             "api-contract",
-            f"{what} returned {show(value)}: probabilities, not labels 0/1 "
-            "(predict thresholds predict_proba at 0.5)",
+            f"{what} returned {show(value)}: probabilities, not class labels "
+            "(predict returns the most probable class)",
         )
-    raise Fail(mistake, f"{what} returned {show(value)}, not labels 0/1")
+    raise Fail(mistake, f"{what} returned {show(value)}, not class labels")
+
+
+def matrix(value: Any, rows: int, what: str, mistake: str = "api-contract") -> np.ndarray:
+    """An (rows, K) array, or Fail naming the shape that came back."""
+    out = array(value, what, mistake)
+    if out.ndim != 2 or out.shape[0] != rows:
+        raise Fail(mistake, f"{what} returned shape {out.shape}, expected ({rows}, K)")
+    return out

@@ -7,6 +7,7 @@ earns nothing) and `loss` (loss() is the problem's loss up to a constant factor)
 """
 
 from coach.probes.families import (  # noqa: F401  (each module registers its families)
+    classes,
     edges,
     functions,
     gradients,

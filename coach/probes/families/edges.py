@@ -19,39 +19,57 @@ from coach.results import Status
 from coach.sandbox import ApiMissing, CallFailed, CallTimedOut, Reply
 
 
-def _edge_fit(ctx: Context, X: np.ndarray, y: np.ndarray, what: str, p: P) -> tuple[Model, Reply]:
+def edge_fit(ctx: Context, X: np.ndarray, y: np.ndarray, what: str, p: P) -> tuple[Model, Reply]:
     """Fit on an edge case; a raise or a numerical warning fails as that case's mistake."""
     gd = ctx.adapter
     settings = settings_of(p, learning_rate=0.5 if gd.classifier else 0.1, n_iterations=50)
     try:
         model, fit = gd.train(ctx, ctx.candidate, X, y, **settings)
     except CallFailed as exc:
-        raise _edge_failure(exc, f"fit on {what}", ctx.candidate) from None
+        raise edge_failure(exc, f"fit on {what}", ctx.candidate) from None
     cause = warning_cause(fit)
     if cause:
         raise Fail(cause[0], f"fit on {what} {cause[1]}")
     return model, fit
 
 
-def _edge_outputs(ctx: Context, model: Model, X: np.ndarray, what: str) -> np.ndarray:
+def edge_outputs(ctx: Context, model: Model, X: np.ndarray, what: str) -> np.ndarray:
     """The outputs on an edge case (labels for a classifier), shapes and values checked."""
     gd = ctx.adapter
     try:
         out = gd.outputs(model, X, len(X), mistake="edge-case")
         labels = gd.labels(model, X, len(X), mistake="edge-case") if gd.classifier else out
     except Fail as fail:
-        raise Fail(fail.mistake, f"on {what}: {fail.message}") from None
+        mistake = "api-contract" if _wrong_everywhere(ctx, model) else fail.mistake
+        raise Fail(mistake, f"on {what}: {fail.message}") from None
     except CallFailed as exc:
-        raise _edge_failure(exc, f"predicting on {what}", model.program) from None
+        raise edge_failure(exc, f"predicting on {what}", model.program) from None
     cause = warning_cause(model.last)
     if cause:
         raise Fail(cause[0], f"predicting on {what} {cause[1]}")
-    if not np.all(np.isfinite(out)) or (gd.classifier and np.any((out < 0) | (out > 1))):
+    probabilities = gd.output == "predict_proba"
+    if not np.all(np.isfinite(out)) or (probabilities and np.any((out < 0) | (out > 1))):
         raise Fail(None, f"on {what}, {gd.output} returned {v.show(out)}")
     return labels
 
 
-def _edge_failure(exc: CallFailed, doing: str, program: Program) -> Fail:
+def _wrong_everywhere(ctx: Context, model: Model) -> bool:
+    """Whether the outputs are the wrong kind on ordinary inputs too (an interface fault,
+    not an edge case's)."""
+    gd = ctx.adapter
+    X, _ = gd.easy_data(ctx, n=5)
+    try:
+        gd.outputs(model, X, len(X))
+        if gd.classifier:
+            gd.labels(model, X, len(X))
+    except Fail:
+        return True
+    except CallFailed:
+        return False
+    return False
+
+
+def edge_failure(exc: CallFailed, doing: str, program: Program) -> Fail:
     """An exception on an edge case: its own mistake when plain, else the edge case's."""
     if isinstance(exc, ApiMissing):
         return Fail("api-contract", exc.describe())
@@ -65,7 +83,7 @@ def _edge_failure(exc: CallFailed, doing: str, program: Program) -> Fail:
     return Fail(mistake, f"{doing} failed: {exc.describe()}", Status.ERROR, cause=cause_key(exc))
 
 
-def _edge_accuracy(
+def edge_accuracy(
     ctx: Context, model: Model, fit: Reply, X: np.ndarray, y: np.ndarray, got: np.ndarray, what: str
 ) -> None:
     """Fail unless the edge case is fitted: 90% accuracy, or least squares' fitted values."""
@@ -89,8 +107,8 @@ def _edge_accuracy(
 def one_sample(ctx: Context, p: P) -> str:
     X, y = ctx.data(p.get("data", {"X": [[0.5, -1.0]], "y": [1.0]}))
     what = f"one sample X={X.tolist()}, y={v.show(y)}"
-    model, fit = _edge_fit(ctx, X, y, what, p)
-    got = _edge_outputs(ctx, model, X, what)
+    model, fit = edge_fit(ctx, X, y, what, p)
+    got = edge_outputs(ctx, model, X, what)
     if ctx.adapter.classifier and got[0] != y[0]:
         raise ctx.adapter.fail_fit(
             ctx, model, fit, f"after fitting {what}, predict(X) gave {v.show(got)}"
@@ -108,12 +126,13 @@ def one_feature(ctx: Context, p: P) -> str:
         )
     )
     what = f"one feature (X of shape {X.shape})"
-    model, fit = _edge_fit(ctx, X, y, what, {**p, "n_iterations": p.get("n_iterations", 200)})
-    got = _edge_outputs(ctx, model, X, what)
-    _edge_accuracy(ctx, model, fit, X, y, got, what)
-    weights = v.array(model.get("weights"), "weights", "edge-case")
-    if weights.size != 1:
-        raise Fail(None, f"on {what} weights has shape {weights.shape}")
+    model, fit = edge_fit(ctx, X, y, what, {**p, "n_iterations": p.get("n_iterations", 200)})
+    got = edge_outputs(ctx, model, X, what)
+    edge_accuracy(ctx, model, fit, X, y, got, what)
+    if ctx.adapter.iterates and "weights" in ctx.spec.interface.attributes:
+        weights = v.array(model.get("weights"), "weights", "edge-case")
+        if weights.size != 1:
+            raise Fail(None, f"on {what} weights has shape {weights.shape}")
     return "handles a single feature"
 
 
@@ -123,8 +142,8 @@ def same_labels(ctx: Context, p: P) -> str:
     for label in (1.0, 0.0):
         y = np.full(len(X), label)
         what = f"labels all {int(label)}"
-        model, fit = _edge_fit(ctx, X, y, what, p)
-        got = _edge_outputs(ctx, model, X, what)
+        model, fit = edge_fit(ctx, X, y, what, p)
+        got = edge_outputs(ctx, model, X, what)
         if not np.all(got == label):
             raise ctx.adapter.fail_fit(ctx, model, fit, f"with {what}, predict gave {v.show(got)}")
     return "predicts the only class when every label is the same"
@@ -136,15 +155,15 @@ def extreme_values(ctx: Context, p: P) -> str:
     scale = float(p.get("scale", 1e4))
     X, y = ctx.data(p.get("data", {"generator": "separable", "n": 40, "seed": 10, "scale": scale}))
     what = f"features of magnitude {scale:g}"
-    model, fit = _edge_fit(ctx, X, y, what, {"learning_rate": 0.1, **p})
-    got = _edge_outputs(ctx, model, X, what)
+    model, fit = edge_fit(ctx, X, y, what, {"learning_rate": 0.1, **p})
+    got = edge_outputs(ctx, model, X, what)
     try:
         values = gd.history(model, at_least=1)
     except (Fail, CallFailed):  # the history has its own probe
         values = np.zeros(1)
     if not np.all(np.isfinite(values)):
         raise Fail("log-of-zero", f"on {what} the training loss became {v.show(values)}")
-    _edge_accuracy(ctx, model, fit, X, y, got, what)
+    edge_accuracy(ctx, model, fit, X, y, got, what)
     return f"stays finite and accurate on {what}"
 
 
@@ -155,7 +174,58 @@ def constant_feature(ctx: Context, p: P) -> str:
     task = "classification" if gd.classifier else "regression"
     X, y = ctx.data(p.get("data", {"generator": "constant_column", "task": task}))
     what = "a feature of zero variance (a constant column)"
-    model, fit = _edge_fit(ctx, X, y, what, {**p, "n_iterations": p.get("n_iterations", 300)})
-    got = _edge_outputs(ctx, model, X, what)
-    _edge_accuracy(ctx, model, fit, X, y, got, what)
+    model, fit = edge_fit(ctx, X, y, what, {**p, "n_iterations": p.get("n_iterations", 300)})
+    got = edge_outputs(ctx, model, X, what)
+    edge_accuracy(ctx, model, fit, X, y, got, what)
     return f"fits with {what}"
+
+
+@family("known_outputs", needs=("works",))
+def known_outputs(ctx: Context, p: P) -> str:
+    """Cases whose answer is stated in the spec: fit on the case's data with its settings,
+    predict its queries (default: the training points) and expect its outputs. Ties, k equal
+    to n and labels that are not 0..K-1 are such cases."""
+    done = []
+    for case in p["cases"]:
+        X, y = ctx.data(case["data"])
+        queries = np.asarray(case.get("query", X), dtype=float)
+        expect = np.asarray(case["expect"], dtype=float)
+        what = str(case.get("what", f"{len(y)} training points"))
+        model, fit = edge_fit(ctx, X, y, what, {**p, **case})
+        got = edge_outputs(ctx, model, queries, what)
+        if got.shape != expect.shape or not np.allclose(got, expect, atol=1e-6):
+            asked = "" if "query" not in case else f" at {queries.tolist()}"
+            message = f"on {what}, predict{asked} gave {v.show(got)}; expected {v.show(expect)}"
+            raise Fail(case.get("mistake"), message)
+        done.append(what)
+    return "; ".join(done)
+
+
+@family("invalid_setting", needs=("works",))
+def invalid_setting(ctx: Context, p: P) -> str:
+    """A setting the data cannot meet (k above the number of training points) raises a
+    ValueError from the file's own code, at fit or at predict: not an error from deep
+    inside NumPy, and not an answer computed with fewer points."""
+    X, y = ctx.data(p["data"])
+    what = str(p.get("what", f"{settings_of(p)} on {len(y)} training points"))
+    try:
+        model, _ = ctx.adapter.train(ctx, ctx.candidate, X, y, **settings_of(p))
+        got = model.call(ctx.adapter.output, X)
+    except ApiMissing as exc:
+        raise Fail("api-contract", exc.describe()) from None
+    except CallTimedOut:
+        raise
+    except CallFailed as exc:
+        if exc.kind == "ValueError" and exc.own:
+            return f"{what} raises ValueError: {exc.message}"
+        inside = "" if exc.own else " inside a library it called"
+        raise Fail(
+            None,
+            f"{what}: it raised {exc.describe()}{inside}; check the setting yourself and "
+            "raise a ValueError that says what is wrong",
+        ) from None
+    raise Fail(
+        None,
+        f"{what}: predict returned {v.show(got)} instead of raising ValueError (the "
+        "setting cannot be met, so any answer is made up)",
+    )

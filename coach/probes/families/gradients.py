@@ -56,7 +56,13 @@ def gradient_check(ctx: Context, p: P) -> str:
         adapter.set_parameter(model, name, value)
 
     tol = float(p.get("tolerance", 1e-5))
-    return compare_gradients(chosen, analytic, loss, move, tol, entries=entries)
+    try:
+        return compare_gradients(chosen, analytic, loss, move, tol, entries=entries)
+    except Fail as fail:
+        defect = adapter.defect(ctx)
+        if defect:
+            raise Fail(defect[0], f"{fail.message}; {defect[1]}") from None
+        raise
 
 
 def compare_gradients(
@@ -124,15 +130,16 @@ def _penalty(ctx: Context, p: P, variant: P) -> str:
     plain, _ = gd.train(ctx, ctx.candidate, X, y, alpha=0.0, **settings)
     shrunk, fit = gd.train(ctx, ctx.candidate, X, y, alpha=alpha, **settings)
     free, held = gd.weights(plain), gd.weights(shrunk)
+    shapes = gd.shapes(plain)
     rng = np.random.default_rng(13)
     ks, extra = [], []
     for _ in range(2):
-        w = rng.normal(0, 1.0, X.shape[1])
+        w = rng.normal(0, 1.0, shapes["weights"])
         losses, grads = [], []
         for model in (plain, shrunk):
-            gd.set_parameters(model, w, 0.0)
+            gd.set_parameters(model, w, np.zeros(shapes["bias"]))
             losses.append(gd.loss(model, X, y))
-            grads.append(gd.gradients(model, X, y, X.shape[1])["weights"])
+            grads.append(gd.gradient_arrays(model, X, y, shapes)["weights"])
         ks.append((losses[1] - losses[0]) / float(np.sum(w**2)))
         extra.append((grads[1] - grads[0], w))
     if not ks[0] > 1e-12:
@@ -181,30 +188,38 @@ def regularized_bias(ctx: Context, p: P) -> str:
     gd = gradient_model(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20, "seed": 7, "d": 2}))
     alpha = float(p.get("alpha", 0.5))
-    weights = np.linspace(0.4, -0.3, X.shape[1])
     models = {}
     for a in (0.0, alpha):
         model, _ = gd.train(ctx, ctx.candidate, X, y, learning_rate=0.01, n_iterations=1, alpha=a)
-        gd.set_parameters(model, weights, 2.0)
         models[a] = model
-    db = {a: float(gd.gradients(m, X, y, X.shape[1])["bias"][0]) for a, m in models.items()}
-    if not math.isclose(db[alpha], db[0.0], rel_tol=1e-7, abs_tol=1e-10):
+    shapes = gd.shapes(models[0.0])
+    weights = np.linspace(0.4, -0.3, int(np.prod(shapes["weights"]))).reshape(shapes["weights"])
+    # a bias that is not the same for every class: a softmax ignores a common shift
+    pattern = np.linspace(1.0, -0.5, int(np.prod(shapes["bias"]))).reshape(shapes["bias"])
+    biases = (2.0 * pattern, -1.0 * pattern)
+    db = {}
+    for a, model in models.items():
+        gd.set_parameters(model, weights, biases[0])
+        db[a] = gd.gradient_arrays(model, X, y, shapes)["bias"]
+    shown = v.show(biases[0]) if biases[0].size > 1 else "2.0"
+    if not np.allclose(db[alpha], db[0.0], rtol=1e-7, atol=1e-10):
         raise Fail(
             None,
-            f"with bias=2.0, db is {db[0.0]:.6g} at alpha=0 but {db[alpha]:.6g} at "
-            f"alpha={alpha:g}: the L2 penalty reached the bias",
+            f"with bias={shown}, db is {v.show(db[0.0])} at alpha=0 but {v.show(db[alpha])} "
+            f"at alpha={alpha:g}: the L2 penalty reached the bias",
         )
     shift = {}
     for a, model in models.items():
         losses = []
-        for bias in (2.0, -1.0):
-            model.set("bias", bias)
+        for bias in biases:
+            gd.set_parameter(model, "bias", bias)
             losses.append(gd.loss(model, X, y))
         shift[a] = losses[0] - losses[1]
     if not math.isclose(shift[alpha], shift[0.0], rel_tol=1e-7, abs_tol=1e-9):
+        moved = "from -1 to 2" if biases[0].size == 1 else f"from {v.show(biases[1])} to {shown}"
         raise Fail(
             None,
-            f"moving the bias from -1 to 2 changes the loss by {shift[0.0]:.6g} at alpha=0 "
+            f"moving the bias {moved} changes the loss by {shift[0.0]:.6g} at alpha=0 "
             f"but by {shift[alpha]:.6g} at alpha={alpha:g}: the penalty includes the bias",
         )
     return "alpha penalises the weights only"

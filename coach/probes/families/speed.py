@@ -3,9 +3,14 @@ outside the candidate's process)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+from typing import Any
 
-from coach.probes import Context, Fail, family
+import numpy as np
+
+from coach.probes import Context, Fail, Skip, family
+from coach.probes import values as v
 from coach.probes.evidence import (
     banned_imports,
     out_of_time,
@@ -23,6 +28,8 @@ def vectorized(ctx: Context, p: P) -> str:
     beside the reference in the same run, within `limit` times the reference's time."""
     gd = ctx.adapter
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20_000, "d": 5, "seed": 12}))
+    X_test = ctx.data(p["test"])[0] if "test" in p else X
+    timed_fit = bool(p.get("fit", True))  # false: fit only stores the data (KNN)
     many = int(p.get("n_iterations", 10))
     limit = float(p.get("limit", 10.0))
     repeat = int(p.get("repeat", 2))
@@ -34,7 +41,7 @@ def vectorized(ctx: Context, p: P) -> str:
     timings: dict[str, dict[str, float]] = {"reference": {}, "candidate": {}}
     lengths: dict[str, int] = {}
     kept = {
-        name: {"X": prog.worker.keep(X), "y": prog.worker.keep(y)}
+        name: {"X": prog.worker.keep(X), "y": prog.worker.keep(y), "test": prog.worker.keep(X_test)}
         for name, prog in (("reference", ctx.reference), ("candidate", ctx.candidate))
     }
     earlier_timeouts = bool(ctx.candidate.worker.timed_out)
@@ -47,7 +54,7 @@ def vectorized(ctx: Context, p: P) -> str:
     def run(name: str, program: Program) -> None:
         data = kept[name]
         best: dict[str, float] = {}
-        for _ in range(repeat):
+        for _ in range(repeat if timed_fit else 1):
             model, fit = gd.train(
                 ctx,
                 program,
@@ -68,7 +75,7 @@ def vectorized(ctx: Context, p: P) -> str:
         for method in methods:
             for _ in range(repeat):
                 reply = model.reply(
-                    method, data["X"], timeout=20.0 if program is ctx.reference else None
+                    method, data["test"], timeout=20.0 if program is ctx.reference else None
                 )
                 best[method] = min(best.get(method, math.inf), reply.elapsed)
                 if clearly_slow(name, method, reply.elapsed):
@@ -105,19 +112,64 @@ def vectorized(ctx: Context, p: P) -> str:
             "loss_history), so its speed per iteration cannot be judged",
         )
     ratios = {}
-    for what in ("fit", *methods):  # fit per iteration, the others per call
+    timed = ("fit", *methods) if timed_fit else tuple(methods)
+    for what in timed:  # fit per iteration, the others per call
         ref, cand = timings["reference"][what], timings["candidate"][what]
         ratios[what] = cand / max(ref, 1e-5)
         if ratios[what] > limit:
             unit = " per iteration" if what == "fit" else ""
             raise Fail(
                 None,
-                f"{what} on {len(y):,} samples took {cand * 1000:.1f} ms{unit} against the "
+                f"{what} on {len(X_test if what != 'fit' else y):,} samples took "
+                f"{cand * 1000:.1f} ms{unit} against the "
                 f"reference's {ref * 1000:.2f} ms ({ratios[what]:.0f}x; the limit is "
                 f"{limit:.0f}x): look for a Python loop over samples",
             )
     shown = ", ".join(f"{k} {r:.1f}x" for k, r in ratios.items())
-    return f"within {limit:.0f}x of the reference on {len(y):,} samples ({shown})"
+    return f"within {limit:.0f}x of the reference on {len(X_test):,} samples ({shown})"
+
+
+@family("function_speed", needs=("works",))
+def function_speed(ctx: Context, p: P) -> str:
+    """One function on a large input, timed by the parent beside the reference (the input
+    kept in each worker first, so only the work is timed), within `limit` times its time."""
+    from coach.probes.data import make_array
+
+    name = str(p["function"])
+    args = [make_array(a) for a in p["args"]]
+    limit = float(p.get("limit", 10.0))
+    repeat = int(p.get("repeat", 3))
+    best: dict[str, float] = {}
+    answers: dict[str, Any] = {}
+    for who, program in (("reference", ctx.reference), ("candidate", ctx.candidate)):
+        kept = [program.worker.keep(a) for a in args]
+        quiet = ctx.candidate.worker.paused() if who == "reference" else contextlib.nullcontext()
+        with quiet:  # what the candidate left running cannot slow the reference
+            for _ in range(repeat):
+                try:
+                    answers[who] = program.function(name, *kept)
+                except CallTimedOut as exc:
+                    if time_is_up(program):
+                        raise out_of_time(f"timing {name}") from None
+                    message = f"{name} on the large input {exc.message}"
+                    raise Fail(None, message, Status.TIMEOUT) from None
+                took = program.last.elapsed if program.last else math.inf
+                best[who] = min(best.get(who, math.inf), took)
+                if who == "candidate" and best[who] > 3 * limit * best["reference"]:
+                    break
+    ratio = best["candidate"] / max(best["reference"], 1e-5)
+    size = " x ".join(f"{n:,}" for n in np.shape(args[0])) if args else ""
+    got, want = (v.array(answers[w], name) for w in ("candidate", "reference"))
+    if got.shape != want.shape or not np.allclose(got, want):
+        raise Skip(f"not scored: {name} on {size} values returned {v.show(got)}, not the answer")
+    if ratio > limit:
+        raise Fail(
+            None,
+            f"{name} on {size} values took {best['candidate'] * 1000:.1f} ms against the "
+            f"reference's {best['reference'] * 1000:.2f} ms ({ratio:.0f}x; the limit is "
+            f"{limit:.0f}x): {p.get('advice', 'look for a Python loop or a needless full sort')}",
+        )
+    return f"{name} on {size} values within {limit:.0f}x of the reference ({ratio:.1f}x)"
 
 
 @family("numpy_only", needs=("works",))

@@ -24,11 +24,9 @@ def _fixed(ctx: Context, p: P) -> tuple[GradientModel, Model, np.ndarray, np.nda
     gd = gradient_model(ctx)
     X = np.asarray(p["X"], dtype=float)
     y = np.asarray(p.get("y", np.zeros(len(X))), dtype=float)
-    fit_X, fit_y = ctx.data(
-        {"generator": "separable" if gd.classifier else "linear", "n": 6, "d": X.shape[1]}
-    )
+    fit_X, fit_y = gd.easy_data(ctx, n=12, d=X.shape[1])
     model, _ = gd.train(ctx, ctx.candidate, fit_X, fit_y, learning_rate=0.01, n_iterations=1)
-    gd.set_parameters(model, np.asarray(p["weights"], dtype=float), float(p.get("bias", 0.0)))
+    gd.set_parameters(model, np.asarray(p["weights"], dtype=float), p.get("bias", 0.0))
     return gd, model, X, y
 
 
@@ -61,9 +59,11 @@ def log_zero(ctx: Context, p: P) -> str:
     return f"loss stays finite ({value:.4g}) when probabilities saturate"
 
 
+@family("softmax_overflow", needs=("works",))
 @family("sigmoid_overflow", needs=("works",))
 def sigmoid_overflow(ctx: Context, p: P) -> str:
-    """Scores of ±1000 give the right probabilities with no inf, nan or overflow."""
+    """Scores of ±1000 give the right probabilities with no inf, nan or overflow (a
+    sigmoid's or a softmax's: the spec gives the probabilities expected)."""
     gd, model, X, _ = _fixed(ctx, p)
     seen = _shown(p, "predict_proba")
     try:
@@ -73,13 +73,57 @@ def sigmoid_overflow(ctx: Context, p: P) -> str:
             raise Fail(None, f"{seen} raised {exc.describe()}") from None
         raise
     cause = warning_cause(model.last)
-    if cause and cause[0] == "exp-overflow":
+    if cause and cause[0] in ("exp-overflow", "division-by-zero"):
         raise Fail(None, f"{seen} {cause[1]}")
     given = p.get("expect", [1, 0])
     expect = np.asarray(given, dtype=float)
+    if prob.shape != expect.shape:
+        raise Fail("api-contract", f"{seen} returned shape {prob.shape}, not {expect.shape}")
     if not np.all(np.isfinite(prob)) or not np.allclose(prob, expect, atol=1e-6):
-        raise Fail(None, f"{seen} returned {v.show(prob)}, expected {given}")
-    return "sigmoid(±1000) gives 1 and 0 with no overflow"
+        raise Fail(None, f"{seen} returned {v.show(prob)}, expected {v.show(expect)}")
+    return f"scores of ±1000 give {v.show(expect)} with no overflow"
+
+
+@family("negative_sqrt", needs=("works",))
+def negative_sqrt(ctx: Context, p: P) -> str:
+    """Queries equal to training points are at distance 0, not nan: the reference's answers
+    come back (with k=1, the points' own labels). The expanded formula
+    ||a||^2 + ||b||^2 - 2 a.b rounds slightly below 0 there, and its square root is nan."""
+    gd = ctx.adapter
+    X, y = ctx.data(p.get("data", {"generator": "scattered", "n": 60, "d": 3, "seed": 23}))
+    settings = settings_of(p)
+    what = described(p, f"queries equal to the {len(y)} training points (fractional coordinates)")
+    model, fit = gd.train(ctx, ctx.candidate, X, y, **settings)
+    got = gd.answers(model, X, len(y))
+    cause = warning_cause(model.last)
+    if cause and cause[0] == "negative-sqrt":
+        raise Fail(None, f"predict on {what} {cause[1]}")
+    expected = _reference_outputs(ctx, X, y, settings)
+    wrong = np.flatnonzero(got != expected)
+    if not wrong.size:
+        return f"duplicates are at distance 0 on {what}"
+    i = int(wrong[0])
+    message = (
+        f"on {what}, predict gave {v.show(got[i])} at training point {i} whose answer is "
+        f"{v.show(expected[i])} ({wrong.size} of {len(y)} wrong)"
+    )
+    # the control: the same points on whole numbers, where the expanded formula is exact
+    rounded = np.round(X)
+    model, fit = gd.train(ctx, ctx.candidate, rounded, y, **settings)
+    control = gd.answers(model, rounded, len(y))
+    if np.array_equal(control, _reference_outputs(ctx, rounded, y, settings)):
+        raise Fail(
+            None,
+            f"{message}; on the same points rounded to whole numbers it is right: a distance "
+            "that should be 0 came out nan (the square root of a rounding error below 0)",
+        )
+    raise gd.fail_fit(ctx, model, fit, message, mistake="wrong-solution")
+
+
+def _reference_outputs(ctx: Context, X: np.ndarray, y: np.ndarray, settings: P) -> np.ndarray:
+    gd = ctx.adapter
+    model, _ = gd.train(ctx, ctx.reference, X, y, **settings)
+    return gd.answers(model, X, len(y))
 
 
 @family("matrix_inversion", needs=("works",))
