@@ -108,6 +108,12 @@ class Reply:
     elapsed: float  # seconds, measured by the parent around the whole round trip
     warnings: list[dict[str, Any]] = field(default_factory=list)
     args_after: list[Any] | None = None
+    cpu: float | None = None  # CPU seconds the worker's processes spent (in `cpu_timed`)
+
+    @property
+    def spent(self) -> float:
+        """The call's cost: CPU time where it was counted, else the round trip's."""
+        return self.cpu if self.cpu is not None else self.elapsed
 
 
 @cache
@@ -200,6 +206,7 @@ class Worker:
         self.aliases: dict[str, str] = {}
         self.libraries: set[str] = set()  # banned libraries seen mapped in the worker
         self.timed_out: set[str] = set()  # kinds of call that have run out of time once
+        self.count_cpu = False  # replies carry CPU time (see cpu_timed)
         self.seq = 0
         self.scratch = tempfile.mkdtemp(prefix="coach-worker-")
 
@@ -294,6 +301,17 @@ class Worker:
         finally:
             self._signal_tree(signal.SIGCONT)
 
+    @contextmanager
+    def cpu_timed(self) -> Iterator[None]:
+        """Replies in the block carry the CPU time the worker's processes spent on the call,
+        read by the parent from the kernel: other programs' load does not inflate it, and
+        the candidate cannot report it."""
+        self.count_cpu = True
+        try:
+            yield
+        finally:
+            self.count_cpu = False
+
     def _signal_tree(self, sig: int) -> list[int]:
         if self.proc is None:
             return []
@@ -370,9 +388,11 @@ class Worker:
             raise CallTimedOut("the grade's time limit was reached before this call")
         self.seq += 1
         header["seq"] = self.seq
+        frame = wire.pack(header, arrays)
+        cpu_before = cpu_seconds(self.proc.pid) if self.count_cpu else None
         started = time.perf_counter()
         try:
-            self.proc.stdin.write(wire.pack(header, arrays))
+            self.proc.stdin.write(frame)
             self.proc.stdin.flush()
             reply, blobs = wire.read_frame(
                 lambda n: self._read_exact(n, started + limit),
@@ -381,6 +401,7 @@ class Worker:
                 max_bytes=self.limits.frame_bytes,
             )
             elapsed = time.perf_counter() - started
+            cpu = None if cpu_before is None else cpu_seconds(self.proc.pid) - cpu_before
         except CallTimedOut:
             self.timed_out.add(kind)
             self.kill()
@@ -403,6 +424,7 @@ class Worker:
                 elapsed=elapsed,
                 warnings=_warnings(body.get("warnings")),
                 args_after=_list_or_none(body.get("args_after")),
+                cpu=cpu,
             )
             ok = body.get("ok") is True
             error = body.get("error") if isinstance(body.get("error"), dict) else {}
@@ -511,6 +533,24 @@ def _process_tree(root: int) -> list[int]:
             except (OSError, ValueError):
                 continue
     return found
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time used by `root` and every process below it: each process's own clock (all
+    its threads, those that have ended included) and its children already reaped."""
+    total = 0.0
+    for pid in _process_tree(root):
+        try:
+            total += time.clock_gettime_ns(((~pid) << 3) | 2) / 1e9  # the process's CPU clock
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime + cstime
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total
 
 
 def process_state(pid: int) -> str:

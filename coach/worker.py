@@ -172,8 +172,28 @@ class Worker:
         fn = getattr(self.module, req["name"], None)
         if not callable(fn):
             raise ApiContract(f"no function {req['name']}")
+        args, kwargs = self.by_position(fn, args, kwargs)
         _check_binds(fn, req["name"], args, kwargs)
         return fn(*args, **kwargs)
+
+    def by_position(
+        self, fn: Any, args: list[Any], kwargs: dict[str, Any]
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """A keyword the function does not take goes to the parameter in its place:
+        `softmax(z, dim=-1)` is called with axis=0 as softmax(z, 0)."""
+        params = list(_parameters(fn).values())
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return args, kwargs
+        args, kwargs = list(args), dict(kwargs)
+        for key in [k for k in kwargs if k not in {p.name for p in params}]:
+            slot = params[len(args)] if len(args) < len(params) else None
+            if slot is None or slot.kind not in (slot.POSITIONAL_ONLY, slot.POSITIONAL_OR_KEYWORD):
+                break
+            if slot.name in kwargs:
+                break
+            args.append(kwargs.pop(key))
+            self.used(slot.name, key)
+        return args, kwargs
 
     def op_get(self, req: dict[str, Any]) -> Any:
         obj = self.lookup(req["obj"])
@@ -187,10 +207,10 @@ class Worker:
         name = self.attribute_name(obj, attr)
         current = getattr(obj, name)
         if index is None:
-            setattr(obj, name, _like(current, value))
+            setattr(obj, name, _like(current, value, name))
             return None
         items = list(_items(current, attr))
-        items[index] = _like(items[index], value)
+        items[index] = _like(items[index], value, f"{name}[{index}]")
         if isinstance(current, list):
             current[index] = items[index]  # in place: the candidate may hold the same list
         else:
@@ -232,7 +252,8 @@ class Worker:
 
     def dispatch(self, op: str, header: dict[str, Any], args: list[Any], kwargs: Any) -> Any:
         if op in ("call", "function"):
-            return getattr(self, f"op_{op}")(header, args, kwargs)
+            value = getattr(self, f"op_{op}")(header, args, kwargs)
+            return _Kept(value) if header.get("keep") else value  # timed: not sent back
         if op == "set":
             return self.op_set(header, args[0])
         if op == "keep":  # kept here; the reply's handle stands for it in later calls
@@ -382,12 +403,21 @@ def _check_binds(fn: Any, label: str, args: Any, kwargs: dict[str, Any]) -> None
         raise ApiContract(f"{label}{sig} cannot be called this way: {exc}") from None
 
 
-def _like(existing: Any, value: Any) -> Any:
-    """`value` in the shape and kind of what the candidate stored there."""
+def _like(existing: Any, value: Any, name: str = "it") -> Any:
+    """`value` in the shape and kind of what the candidate stored there: a column for a
+    vector, a (1, K) row for a (K,) bias. Other layouts (weights stored transposed) would
+    scramble the values, so they are refused as the interface's fault."""
     if isinstance(existing, np.ndarray):
         new = np.asarray(value, dtype=float)
-        if new.size == existing.size:
+        if new.shape == existing.shape:
+            return new
+        if _squeezed(new.shape) == _squeezed(existing.shape):
             return new.reshape(existing.shape)
+        if new.size == existing.size:
+            raise ApiContract(
+                f"{name} holds an array of shape {existing.shape}; the statement's shape "
+                f"for it is {new.shape}"
+            )
         return new
     scalar = isinstance(existing, (float, int, np.floating, np.integer))
     if scalar and not isinstance(existing, bool):
@@ -395,11 +425,18 @@ def _like(existing: Any, value: Any) -> Any:
         return float(new.ravel()[0]) if new.size == 1 else new
     if isinstance(existing, (list, tuple)) and isinstance(value, (list, tuple)):
         if len(existing) == len(value) and any(isinstance(e, np.ndarray) for e in existing):
-            return type(existing)(_like(e, v) for e, v in zip(existing, value, strict=True))
+            return type(existing)(
+                _like(e, v, f"{name}[{i}]")
+                for i, (e, v) in enumerate(zip(existing, value, strict=True))
+            )
         return list(np.asarray(value, dtype=float))
     if isinstance(existing, list):
         return list(np.asarray(value, dtype=float))
     return value
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for n in shape if n != 1)
 
 
 def _seed() -> None:
