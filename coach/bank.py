@@ -16,11 +16,21 @@ from typing import Any
 
 from coach.errors import CoachError
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
-MAPPING_FIELDS = frozenset(  # fields the models keep as plain dicts of data
-    ("constructor", "methods", "attributes", "functions", "new", "kwargs", "params", "works")
+MAPPING_FIELDS = frozenset(  # fields the models keep as plain data (dicts, lists of values)
+    (
+        "constructor",
+        "methods",
+        "attributes",
+        "functions",
+        "new",
+        "args",
+        "kwargs",
+        "params",
+        "works",
+    )
 )
 
 

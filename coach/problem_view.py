@@ -82,6 +82,8 @@ class _Namer:
         return name
 
     def arg(self, value: Any) -> str:
+        if isinstance(value, dict) and "ints" in value:  # an integer array, e.g. labels
+            value = list(value["ints"])
         if not isinstance(value, list):
             return _literal(value)
         if value in self.shared or self.name_for(value):

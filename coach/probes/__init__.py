@@ -79,10 +79,12 @@ class Context:
     entry: ProbeSpec | None = None  # the spec entry being run
 
     def data(self, name: Any, **overrides: Any) -> tuple[Any, Any]:
-        """A data set named in a spec (see coach.probes.data.make)."""
-        from coach.probes.data import make
+        """A data set named in a spec (see coach.probes.data.make). A classifier's labels
+        come as ints, as an interviewer passes them (`np.eye(K)[y]` must work)."""
+        from coach.probes.data import integer_labels, make
 
-        return make(name, problem_module(self.spec.id), **overrides)
+        X, y = make(name, problem_module(self.spec.id), **overrides)
+        return X, integer_labels(y) if self.adapter.classifier else y
 
 
 def family(name: str, *, needs: tuple[str, ...] = ()) -> Callable[[Check], Check]:

@@ -20,7 +20,7 @@ from coach.probes import values as v
 from coach.probes.data import make_array
 from coach.probes.evidence import first_rise, history_cause, warning_cause
 from coach.program import Model, Program
-from coach.sandbox import CallFailed, Reply, WorkerDied
+from coach.sandbox import ApiMissing, CallFailed, Reply, WorkerDied
 
 if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
     from coach.specs import ProblemSpec
@@ -74,6 +74,21 @@ class Adapter:
 
     def labels(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
         return v.class_labels(model.call("predict", X), n, "predict(X)", mistake)
+
+    def disagreements(self, prob: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, str]:
+        """Where predict's labels are not the class predict_proba makes most probable (1
+        exactly where a binary probability is at least 0.5, a row's argmax for several
+        classes; near-ties left out), and that rule in words."""
+        if prob.ndim == 2:
+            if labels.size and np.max(labels) >= prob.shape[1]:  # columns for the classes
+                return np.zeros(0, dtype=int), ""  # seen only: the mapping is the candidate's
+            top = np.sort(np.column_stack([np.zeros(len(prob)), prob]), axis=1)
+            expected, clear = np.argmax(prob, axis=1), top[:, -1] - top[:, -2] > 1e-6
+            rule = "the class of the largest probability in its row"
+        else:
+            expected, clear = prob >= 0.5, np.abs(prob - 0.5) > 1e-6
+            rule = "1 exactly where the probability is at least 0.5"
+        return np.flatnonzero((labels != expected) & clear), rule
 
     def answers(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
         """What the model predicts: labels for a classifier, values for a regressor."""
@@ -259,6 +274,9 @@ class GradientModel(Adapter):
         climbs = self.climbs(ctx)
         if climbs:
             return climbs
+        wrong = self.gradients_disagree(ctx)  # before a rise: a wrong gradient overshoots
+        if wrong:
+            return wrong
         rise = first_rise(values) if np.all(np.isfinite(values)) else None
         if rise is not None:
             return "loss-not-decreasing", (
@@ -266,7 +284,62 @@ class GradientModel(Adapter):
                 f"({values[rise - 1]:.6g} -> {values[rise]:.6g}): the updates are not plain "
                 "gradient-descent steps"
             )
-        return self.gradients_disagree(ctx)
+        return self.stuck_bias(ctx) or self.ignored_setting(ctx)
+
+    def ignored_setting(self, ctx: Context) -> tuple[str, str] | None:
+        """api-contract when fit takes learning_rate or n_iterations and then ignores it:
+        3 iterations must leave 3 (or 4, the start included) losses in loss_history, and
+        ten times the learning rate must move the weights elsewhere."""
+        if "ignored" not in ctx.memo:
+            ctx.memo["ignored"] = None
+            X, y = self.easy_data(ctx)
+            try:
+                fitted = []
+                for rate in (1e-4, 1e-3):
+                    model = ctx.candidate.new(learning_rate=rate, n_iterations=3)
+                    model.call("fit", X, y)
+                    fitted.append(model)
+                ran = self.history(fitted[0], at_least=0).size
+                weights = [self.weights(m) for m in fitted]
+            except (Fail, CallFailed):
+                return None  # no such setting, or nothing to read: other probes say so
+            if ran > 4:
+                ctx.memo["ignored"] = (
+                    "api-contract",
+                    f"fit ignores n_iterations: asked for 3, it ran {ran} (the length of "
+                    "loss_history)",
+                )
+            elif np.any(weights[0] != 0) and np.array_equal(weights[0], weights[1]):
+                ctx.memo["ignored"] = (
+                    "api-contract",
+                    "fit ignores learning_rate: 3 iterations at 1e-4 and at 1e-3 give the "
+                    f"same weights {v.show(weights[0])}",
+                )
+        return ctx.memo["ignored"]
+
+    def stuck_bias(self, ctx: Context) -> tuple[str, str] | None:
+        """wrong-solution when fit never moves the bias: on easy data moved away from the
+        origin, the reference's fitted bias is not 0 and the candidate's is exactly 0."""
+        if "stuck_bias" not in ctx.memo:
+            ctx.memo["stuck_bias"] = None
+            X, y = self.easy_data(ctx)
+            X = X + 2.0
+            fitted = []
+            try:
+                for program in (ctx.reference, ctx.candidate):
+                    model, _ = self.train(ctx, program, X, y, learning_rate=0.1, n_iterations=20)
+                    fitted.append(v.array(model.get("bias"), "bias"))
+                moved = np.any(self.weights(model) != 0)  # fit does something, but not this
+            except (Fail, CallFailed):
+                return None
+            theirs, mine = fitted
+            if moved and np.any(theirs != 0) and mine.size and np.all(mine == 0):
+                ctx.memo["stuck_bias"] = (
+                    "wrong-solution",
+                    f"after 20 iterations on easy data away from the origin the bias is still "
+                    f"{v.show(mine)} (the reference's is {v.show(theirs)}): fit never updates it",
+                )
+        return ctx.memo["stuck_bias"]
 
     def gradients_disagree(self, ctx: Context) -> tuple[str, str] | None:
         """wrong-gradient (or gradient-sign) when gradients() is not the gradient of the
@@ -471,9 +544,15 @@ class Softmax(GradientModel):
         batch = self.outputs(model, X[:7], 7)
         sums = batch.sum(axis=1)
         if not np.allclose(sums, 1.0, atol=1e-6):
-            return "wrong-axis", (
-                f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1: the softmax "
-                "normalises over the wrong axis (the classes are axis 1)"
+            if np.allclose(batch.sum(axis=0), 1.0, atol=1e-6):
+                return "wrong-axis", (
+                    f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1, and its "
+                    "columns to 1: the softmax normalises over the samples (axis 0), not "
+                    "the classes (axis 1)"
+                )
+            return "wrong-solution", (
+                f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1: each row must "
+                "be divided by its own sum of exponentials, exactly"
             )
         for i in range(3):
             alone = self.outputs(model, X[i : i + 1], 1)[0]
@@ -549,32 +628,42 @@ class Estimator(Adapter):
 
 class Functions(Adapter):
     """Module functions, no class (the numerics drills): `call` runs one in a program, and
-    the code works when its first function answers two different inputs differently."""
+    the code works when one of the gate's functions answers two different inputs
+    differently (a missing function costs its own probes, not every probe)."""
 
     def call(self, program: Program, name: str, *args: Any, **kwargs: Any) -> Any:
         return program.function(name, *args, **kwargs)
 
     def _works(self, ctx: Context) -> str | BaseException:
         calls = self.spec.grading.works.get("calls") or []
+        missing: list[ApiMissing] = []
+        said = ""
         for call in calls:
+            name = call["function"]
             try:
                 outs = [
-                    v.array(
-                        self.call(ctx.candidate, call["function"], *map(make_array, a)),
-                        call["function"],
-                    )
+                    v.array(self.call(ctx.candidate, name, *map(make_array, a)), name)
                     for a in call["args"]
                 ]
+            except ApiMissing as exc:
+                missing.append(exc)
+                continue
             except CallFailed as exc:
                 return exc
             except Fail as fail:
-                return f"not scored until the functions work: {fail.message}"
+                said = said or f"not scored until the functions work: {fail.message}"
+                continue
             if all(o.shape == outs[0].shape and np.allclose(o, outs[0]) for o in outs[1:]):
-                return (
-                    f"not scored until the functions work: {call['function']} gave "
-                    f"{v.show(outs[0])} whatever its input"
+                said = said or (
+                    f"not scored until the functions work: {name} gave {v.show(outs[0])} "
+                    "whatever its input"
                 )
-        return ""
+                continue
+            return ""
+        if calls and len(missing) == len(calls):
+            names = ", ".join(self.spec.interface.functions)
+            return ApiMissing(f"no function of the interface is defined (expected {names})")
+        return said
 
 
 ADAPTERS: dict[str, type[Adapter]] = {

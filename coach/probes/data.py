@@ -91,11 +91,14 @@ def blobs(
     return X * scale, y.astype(float)
 
 
-def scattered(n: int = 40, d: int = 3, seed: int = 0, scale: float = 10.0, k: int = 3) -> Data:
-    """Points spread uniformly over a cube of side `scale` with labels drawn at random: the
-    nearest neighbour of one point says nothing of its label."""
+def scattered(
+    n: int = 40, d: int = 3, seed: int = 0, scale: float = 10.0, k: int = 3, offset: float = 0.0
+) -> Data:
+    """Points spread uniformly over a cube of half-side `scale` centred at `offset` on every
+    axis, with labels drawn at random: a point's nearest neighbour says nothing of its label."""
     rng = np.random.default_rng(seed)
-    return rng.uniform(-scale, scale, size=(n, d)), rng.integers(0, k, n).astype(float)
+    X = offset + rng.uniform(-scale, scale, size=(n, d))
+    return X, rng.integers(0, k, n).astype(float)
 
 
 GENERATORS: dict[str, Callable[..., Data]] = {
@@ -128,6 +131,14 @@ def make(spec: Any, module: Any = None, **overrides: Any) -> Data:
     return generator(**{**options, **overrides})
 
 
+def integer_labels(y: np.ndarray) -> np.ndarray:
+    """Whole-number labels as an int array; anything else as it is."""
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        return y.astype(int)
+    return y
+
+
 def _normal(shape: list[int], seed: int = 0, scale: float = 1.0, loc: float = 0.0) -> np.ndarray:
     return loc + scale * np.random.default_rng(seed).normal(size=tuple(shape))
 
@@ -136,13 +147,22 @@ def _uniform(shape: list[int], seed: int = 0, low: float = 0.0, high: float = 1.
     return np.random.default_rng(seed).uniform(low, high, size=tuple(shape))
 
 
-ARRAYS: dict[str, Callable[..., np.ndarray]] = {"normal": _normal, "uniform": _uniform}
+def _tile(values: list[float], reps: int = 1) -> np.ndarray:
+    return np.tile(np.asarray(values, dtype=float), reps)
+
+
+ARRAYS: dict[str, Callable[..., np.ndarray]] = {
+    "normal": _normal,
+    "uniform": _uniform,
+    "tile": _tile,
+}
 
 
 def make_array(spec: Any) -> Any:
     """An argument written in a spec: a list of numbers (a float array), `{ints: [...]}`
-    (an integer array, e.g. labels), `{array: normal, shape: [...], seed: 1}` (a generated
-    array), or any other value as it is (k=10 stays an int)."""
+    (an integer array, e.g. labels), `{array: normal, shape: [...], seed: 1}` or
+    `{array: tile, values: [...], reps: 50}` (a generated array), or any other value as it
+    is (k=10 stays an int)."""
     if isinstance(spec, dict) and "ints" in spec:
         return np.asarray(spec["ints"], dtype=int)
     if isinstance(spec, dict) and "array" in spec:

@@ -73,7 +73,8 @@ def class_labels(value: Any, n: int, what: str, mistake: str = "api-contract") -
     and 1 fail as api-contract (predict gives labels, predict_proba probabilities)."""
     out = vector(value, n, what, mistake)
     if np.all(np.isfinite(out)) and np.all(out == np.round(out)) and np.all(out >= 0):
-        return out
+        kept = np.asarray(value)  # ints stay ints, so that messages show them as returned
+        return kept.reshape(n) if kept.dtype.kind in "iub" else out
     if np.all(np.isfinite(out)) and np.all((out >= 0) & (out <= 1)):
         raise Fail(
             "api-contract",

@@ -27,10 +27,16 @@ def wrong_axis(ctx: Context, p: P) -> str:
     what = f"a square batch ({k} samples, {k} classes, {X.shape[1]} features)"
     sums = got.sum(axis=1)
     if not np.allclose(sums, 1.0, atol=1e-6):
+        seen = f"on {what} the rows of predict_proba sum to {v.show(sums)}, not 1"
+        if np.allclose(got.sum(axis=0), 1.0, atol=1e-6):
+            raise Fail(
+                None,
+                f"{seen}, and its columns to 1: the softmax normalises over the samples "
+                "(axis 0) instead of the classes (axis 1)",
+            )
         raise Fail(
-            None,
-            f"on {what} the rows of predict_proba sum to {v.show(sums)}, not 1: the softmax "
-            "normalises over the samples (axis 0) instead of the classes (axis 1)",
+            "wrong-solution",
+            f"{seen}, nor do its columns: each row must be divided by exactly its own sum",
         )
     for i in range(k):
         alone = gd.outputs(model, square[i : i + 1], 1)[0]

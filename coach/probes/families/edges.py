@@ -50,6 +50,15 @@ def edge_outputs(ctx: Context, model: Model, X: np.ndarray, what: str) -> np.nda
     probabilities = gd.output == "predict_proba"
     if not np.all(np.isfinite(out)) or (probabilities and np.any((out < 0) | (out > 1))):
         raise Fail(None, f"on {what}, {gd.output} returned {v.show(out)}")
+    if probabilities and gd.classifier:
+        wrong, rule = gd.disagreements(out, labels)
+        if wrong.size:  # predict's own rule, not the edge case: overfit_tiny's mistake
+            i = int(wrong[0])
+            raise Fail(
+                "cannot-overfit",
+                f"on {what}, predict gave {v.show(labels[i])} where predict_proba gave "
+                f"{v.show(out[i])} ({wrong.size} of {len(X)} disagree): predict must be {rule}",
+            )
     return labels
 
 
@@ -139,7 +148,7 @@ def one_feature(ctx: Context, p: P) -> str:
 @family("same_labels", needs=("works",))
 def same_labels(ctx: Context, p: P) -> str:
     X, _ = ctx.data(p.get("data", {"generator": "logistic", "n": 10, "d": 2, "seed": 9}))
-    for label in (1.0, 0.0):
+    for label in (1, 0):
         y = np.full(len(X), label)
         what = f"labels all {int(label)}"
         model, fit = edge_fit(ctx, X, y, what, p)

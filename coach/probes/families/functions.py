@@ -14,6 +14,7 @@ from coach.probes.evidence import (
     warning_cause,
 )
 from coach.probes.families.common import P
+from coach.sandbox import CallFailed
 
 
 @family("function_values", needs=("works",))
@@ -22,9 +23,11 @@ def function_values(ctx: Context, p: P) -> str:
     within its `tolerance`, and no numerical warning on the way. A call may instead ask only
     for a finite value above `finite_above` (a clipped log of 0 is large, by any clip).
 
-    A call cites its own `mistake` (else the probe's) for a warning, a wrong shape or a value
-    that is not finite, and `wrong_value` (default: the same) for a finite wrong value; with
-    `rows_for_columns`, a value that is the answer along the other axis cites wrong-axis.
+    A call cites its own `mistake` (else the probe's) for a warning or a value that is not
+    finite, and `wrong_value` (from the call, else the probe, else the same) for a wrong
+    shape or a finite wrong value. With `other_axis`, a wrong answer cites wrong-axis instead
+    when it is the reference's along the other axis of a 2-D input, or when the function is
+    right on its `control` input (`control: {name: args}`, one with no axis to get wrong).
     """
     if not isinstance(ctx.adapter, Functions):
         raise Fail("api-contract", "this family needs a problem of functions")
@@ -35,7 +38,8 @@ def function_values(ctx: Context, p: P) -> str:
         kwargs = {k: make_array(x) for k, x in call.get("kwargs", {}).items()}
         shown = call.get("what") or _shown(name, args, kwargs)
         mistake = call.get("mistake")
-        got = v.array(ctx.adapter.call(ctx.candidate, name, *args, **kwargs), shown)
+        raw = ctx.adapter.call(ctx.candidate, name, *args, **kwargs)
+        got = v.array(raw, shown)
         cause = warning_cause(ctx.candidate.last)
         if cause:  # on the inputs a probe is about, its own mistake, whatever the warning
             raise Fail(mistake, f"{shown} {cause[1]}")
@@ -48,38 +52,62 @@ def function_values(ctx: Context, p: P) -> str:
                 )
             done.append(name)
             continue
-        if "expect" in call:
-            want = np.asarray(call["expect"], dtype=float)
-        else:
-            want = v.array(ctx.adapter.call(ctx.reference, name, *args, **kwargs), shown)
+        answer = (
+            call["expect"]
+            if "expect" in call
+            else ctx.adapter.call(ctx.reference, name, *args, **kwargs)
+        )
+        want = v.array(answer, shown)
         tol = float(call.get("tolerance", p.get("tolerance", 1e-6)))
-        if got.shape != want.shape:
-            raise Fail(mistake, f"{shown} returned shape {got.shape}, expected {want.shape}")
-        if not np.all(np.isfinite(got)):
+        if got.shape == want.shape and np.allclose(got, want, rtol=tol, atol=tol):
+            done.append(name)
+            continue
+        if got.shape == want.shape and not np.all(np.isfinite(got)):
             raise Fail(mistake, f"{shown} returned {v.show(got)}, expected {v.show(want)}")
-        if not np.allclose(got, want, rtol=tol, atol=tol):
-            wrong = call.get("wrong_value", mistake)
-            message = f"{shown} returned {v.show(got)}, expected {v.show(want)}"
-            if call.get("rows_for_columns") and _rows_for_columns(ctx, name, args, got, tol):
-                wrong, message = (
-                    "wrong-axis",
-                    f"{message}: what the rows would give, not the columns",
-                )
-            raise Fail(wrong, message)
-        done.append(name)
+        same = got.shape == want.shape  # values as returned (ints stay ints), or shapes
+        seen = v.show(np.asarray(raw)) if same else f"shape {got.shape}"
+        expected = v.show(np.asarray(answer)) if same else f"shape {want.shape}"
+        message = f"{shown} returned {seen}, expected {expected}"
+        if call.get("other_axis") or p.get("other_axis"):
+            if _other_axis(ctx, name, args, kwargs, got, tol):
+                raise Fail("wrong-axis", f"{message}: the answer along the other axis")
+            control = p.get("control", {}).get(name)
+            if control is not None and _right_on(ctx, name, control, tol):
+                plain = _shown(name, [make_array(a) for a in control], {})
+                message += f", though {plain} is right: the axis is handled wrongly"
+                raise Fail("wrong-axis", message)
+        raise Fail(call.get("wrong_value", p.get("wrong_value", mistake)), message)
     return f"{', '.join(dict.fromkeys(done))} right on {len(p['calls'])} inputs"
 
 
-def _rows_for_columns(
-    ctx: Context, name: str, args: list[Any], got: np.ndarray, tol: float
-) -> bool:
-    """Whether a wrong answer is the reference's on the transposed input, transposed back."""
-    flipped = [a.T if isinstance(a, np.ndarray) else a for a in args]
+def _right_on(ctx: Context, name: str, args: list[Any], tol: float) -> bool:
+    """Whether the candidate's function gives the reference's answer on `args`."""
+    made = [make_array(a) for a in args]
     try:
-        theirs = v.array(ctx.adapter.call(ctx.reference, name, *flipped), name)
+        got = v.array(ctx.adapter.call(ctx.candidate, name, *made), name)
+        want = v.array(ctx.adapter.call(ctx.reference, name, *made), name)
+    except (Fail, CallFailed):
+        return False
+    return got.shape == want.shape and bool(np.allclose(got, want, rtol=tol, atol=tol))
+
+
+def _other_axis(
+    ctx: Context, name: str, args: list[Any], kwargs: dict[str, Any], got: np.ndarray, tol: float
+) -> bool:
+    """Whether a wrong answer is the reference's along the other axis of a 2-D input: with
+    the other `axis=`, or (for a function without one) on the transposed input, transposed
+    back."""
+    if "axis" in kwargs:
+        other = {**kwargs, "axis": 0 if kwargs["axis"] in (1, -1) else 1}
+        call, back = (args, other), (lambda a: a)
+    else:
+        flipped = [a.T if isinstance(a, np.ndarray) else a for a in args]
+        call, back = (flipped, kwargs), (lambda a: a.T)
+    try:
+        theirs = back(v.array(ctx.adapter.call(ctx.reference, name, *call[0], **call[1]), name))
     except Fail:
         return False
-    return theirs.T.shape == got.shape and bool(np.allclose(theirs.T, got, rtol=tol, atol=tol))
+    return theirs.shape == got.shape and bool(np.allclose(theirs, got, rtol=tol, atol=tol))
 
 
 def _shown(name: str, args: list[Any], kwargs: dict[str, Any]) -> str:

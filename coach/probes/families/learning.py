@@ -15,6 +15,7 @@ from coach.probes.evidence import (
 )
 from coach.probes.families.common import P, described, gradient_model, least_squares, settings_of
 from coach.program import Model
+from coach.sandbox import CallFailed
 
 
 @family("overfit_tiny")
@@ -33,6 +34,16 @@ def overfit_tiny(ctx: Context, p: P) -> str:
         if not np.array_equal(got, y):
             after = f" after {p.get('n_iterations', 100)} iterations" if gd.iterates else ""
             message = f"on {what}, predict(X) gave {v.show(got)}{after}"
+            if gd.output == "predict_proba":
+                prob = gd.outputs(model, as_given, len(y))
+                wrong, rule = gd.disagreements(prob, got)
+                if wrong.size:  # the fit is fine; predict does not read it
+                    i = int(wrong[0])
+                    raise Fail(
+                        None,
+                        f"{message}, though predict_proba gave {v.show(prob[i])} at "
+                        f"x={shown[i]}: predict must be {rule}",
+                    )
             raise gd.fail_fit(ctx, model, fit, message)
     else:
         got = gd.outputs(model, as_given, len(y))
@@ -44,18 +55,19 @@ def overfit_tiny(ctx: Context, p: P) -> str:
 
 
 def _threshold_agrees(gd: Adapter, model: Model, points: np.ndarray) -> None:
-    """Near the boundary, predict must be 1 exactly where predict_proba is at least 0.5
-    (far from it, a threshold in the wrong place, e.g. the logit at 0.5, still looks right)."""
+    """Near the boundaries, predict must give the class predict_proba makes most probable
+    (far from a boundary, a rule in the wrong place, e.g. the logit thresholded at 0.5 or
+    the scores without their bias, still looks right)."""
     prob = gd.outputs(model, points, len(points))
     got = gd.labels(model, points, len(points))
-    wrong = np.flatnonzero((got != (prob >= 0.5)) & (np.abs(prob - 0.5) > 1e-6))
+    wrong, rule = gd.disagreements(prob, got)
     if wrong.size:
         i = int(wrong[0])
         raise Fail(
             None,
-            f"after fitting, at x={points[i].tolist()} predict_proba gave {prob[i]:.4f} but "
+            f"after fitting, at x={points[i].tolist()} predict_proba gave {v.show(prob[i])} but "
             f"predict gave {v.show(got[i])} ({wrong.size} of {len(points)} points between the "
-            "classes disagree): predict must be 1 exactly where the probability is at least 0.5",
+            f"classes disagree): predict must be {rule}",
         )
 
 
@@ -120,9 +132,26 @@ def matches_reference(ctx: Context, p: P) -> str:
             fit,
             f"on hidden data ({len(y)} samples, {X.shape[1]} features) {gd.output} differs from "
             f"the reference by up to {flat[i]:.3g} (sample {i}: {v.show(got[i])} vs "
-            f"{v.show(expected[i])}; tolerance {tol:g})",
+            f"{v.show(expected[i])}; tolerance {tol:g}){_stopped_early(gd, model, settings)}",
         )
     return f"agrees with the reference within {gap.max():.1e}"
+
+
+def _stopped_early(gd: Adapter, model: Model, settings: P) -> str:
+    """A note when fit ran fewer iterations than asked (its loss_history is shorter)."""
+    asked = settings.get("n_iterations")
+    if not gd.iterates or not asked:
+        return ""
+    try:
+        ran = gd.history(model, at_least=0).size
+    except (Fail, CallFailed):
+        return ""
+    if 0 < ran < int(asked):
+        return (
+            f"; fit stopped after {ran} of the {asked} iterations asked (the length of "
+            "its loss_history): a stopping tolerance that loose ends short of the answer"
+        )
+    return ""
 
 
 def _same_labels(
@@ -161,19 +190,22 @@ def loss_monotonic(ctx: Context, p: P) -> str:
     if warning_cause(fit) or not np.all(np.isfinite(values)):
         message = f"the loss history is not finite ({v.show(values)})"
         raise gd.fail_fit(ctx, model, fit, message, mistake="loss-not-decreasing")
-    if rises_steadily(values):
-        raise Fail(
-            "gradient-sign",
-            f"the full-batch loss rose from {values[0]:.4g} to {values[-1]:.4g} over "
-            f"{len(values)} iterations: the update climbs the gradient",
-        )
     rise = first_rise(values)
     if rise is not None:
-        raise Fail(
-            None,
+        seen = (
             f"the full-batch loss went up at iteration {rise + 1}: "
-            f"{values[rise - 1]:.6g} -> {values[rise]:.6g}",
+            f"{values[rise - 1]:.6g} -> {values[rise]:.6g}"
         )
+        wrong = gd.gradients_disagree(ctx)  # steps along a wrong gradient overshoot
+        if wrong:
+            raise Fail(wrong[0], f"{seen}; {wrong[1]}")
+        if rises_steadily(values):
+            raise Fail(
+                "gradient-sign",
+                f"the full-batch loss rose from {values[0]:.4g} to {values[-1]:.4g} over "
+                f"{len(values)} iterations: the update climbs the gradient",
+            )
+        raise Fail(None, seen)
     if not values[-1] < values[0]:
         raise Fail(None, f"the loss stayed at {values[0]:.4g}")
     return f"loss fell from {values[0]:.4g} to {values[-1]:.4g} without a rise"

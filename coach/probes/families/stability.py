@@ -22,8 +22,7 @@ from coach.sandbox import CallFailed
 def _fixed(ctx: Context, p: P) -> tuple[GradientModel, Model, np.ndarray, np.ndarray]:
     """A fitted model whose parameters are then set to the spec's values."""
     gd = gradient_model(ctx)
-    X = np.asarray(p["X"], dtype=float)
-    y = np.asarray(p.get("y", np.zeros(len(X))), dtype=float)
+    X, y = ctx.data({"X": p["X"], "y": p.get("y", [0] * len(p["X"]))})
     fit_X, fit_y = gd.easy_data(ctx, n=12, d=X.shape[1])
     model, _ = gd.train(ctx, ctx.candidate, fit_X, fit_y, learning_rate=0.01, n_iterations=1)
     gd.set_parameters(model, np.asarray(p["weights"], dtype=float), p.get("bias", 0.0))
@@ -80,7 +79,19 @@ def sigmoid_overflow(ctx: Context, p: P) -> str:
     if prob.shape != expect.shape:
         raise Fail("api-contract", f"{seen} returned shape {prob.shape}, not {expect.shape}")
     if not np.all(np.isfinite(prob)) or not np.allclose(prob, expect, atol=1e-6):
-        raise Fail(None, f"{seen} returned {v.show(prob)}, expected {v.show(expect)}")
+        message = f"{seen} returned {v.show(prob)}, expected {v.show(expect)}"
+        defect = gd.defect(ctx)  # wrong everywhere, not only at ±1000
+        raise Fail(defect[0], f"{message}; {defect[1]}") if defect else Fail(None, message)
+    # the control: the answer came from the parameters set, so negating them changes it
+    gd.set_parameters(
+        model, -np.asarray(p["weights"], dtype=float), -np.asarray(p.get("bias", 0.0))
+    )
+    if np.allclose(gd.outputs(model, X, len(X)), prob, atol=1e-6):
+        raise Fail(
+            "api-contract",
+            f"{seen} returned {v.show(prob)}, and the same with the weights negated: "
+            "predict_proba does not use the weights and bias the model holds",
+        )
     return f"scores of ±1000 give {v.show(expect)} with no overflow"
 
 
@@ -117,7 +128,10 @@ def negative_sqrt(ctx: Context, p: P) -> str:
             f"{message}; on the same points rounded to whole numbers it is right: a distance "
             "that should be 0 came out nan (the square root of a rounding error below 0)",
         )
-    raise gd.fail_fit(ctx, model, fit, message, mistake="wrong-solution")
+    # wrong on whole numbers too: not a rounding fault; `otherwise` names what it is (with
+    # k=1 on its own training points, a model that cannot give their labels cannot overfit)
+    message += "; it is as wrong on the same points rounded to whole numbers (not a rounding fault)"
+    raise gd.fail_fit(ctx, model, fit, message, mistake=p.get("otherwise", "wrong-solution"))
 
 
 def _reference_outputs(ctx: Context, X: np.ndarray, y: np.ndarray, settings: P) -> np.ndarray:
