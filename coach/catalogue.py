@@ -558,14 +558,15 @@ _ENTRIES: tuple[Mistake, ...] = (
         title="Cannot fit a handful of training points",
         why=(
             "A correct model with enough iterations fits 4-6 easy points perfectly. When it "
-            "cannot, something basic is broken: predictions threshold the logit at 0.5 instead "
-            "of the probability, labels are off by one, the bias is never updated, or k=1 "
-            "neighbours does not return the point itself."
+            "cannot, something basic is broken: predict does not return the class that "
+            "predict_proba makes most probable (the logit thresholded at 0.5, scores without "
+            "their bias), labels are off by one, or k=1 neighbours skips the point itself."
         ),
         detection=(
             "overfit_tiny fits 4-6 points (the four points at +-1 on each axis for logistic "
             "regression, XOR for the network, k=1 for neighbours) and requires perfect training "
-            "accuracy."
+            "accuracy; where there are probabilities, predict must give the most probable "
+            "class at points between the classes too."
         ),
         bad=("def predict(self, X):\n    return (X @ self.w + self.b >= 0.5).astype(int)  # logit"),
         good=(
@@ -590,8 +591,9 @@ _ENTRIES: tuple[Mistake, ...] = (
         title="Result disagrees with the reference",
         why=(
             "The code runs and looks plausible but converges to the wrong place: it stops on a "
-            "loose tolerance long before convergence, uses a different loss or formula, breaks "
-            "ties differently from the stated rule, or returns the wrong attribute."
+            "loose tolerance long before convergence, never updates the bias, uses a different "
+            "loss or formula, breaks ties differently from the stated rule, or returns the "
+            "wrong attribute."
         ),
         detection=(
             "known_solution and matches_reference compare outputs on hidden data with the "
@@ -960,9 +962,111 @@ _LOGISTIC_STEP = (
     "db = np.mean(p - y)  # no penalty on the bias"
 )
 
+_SOFTMAX_STEP = (
+    "P = softmax(X @ self.weights + self.bias)  # (n, K), every row at once\n"
+    "Y = np.eye(self.weights.shape[1])[y]  # one-hot with the model's K columns\n"
+    "dW = X.T @ (P - Y) / len(X) + 2 * self.alpha * self.weights\n"
+    "db = (P - Y).mean(axis=0)  # (K,), no penalty on the bias"
+)
+_KNN_DISTANCES = (
+    "d2 = (X**2).sum(1)[:, None] + (self.X**2).sum(1) - 2 * X @ self.X.T\n"
+    "d = np.sqrt(np.maximum(d2, 0.0))  # a training point is at distance 0 from itself"
+)
+
 # (mistake, problem) -> the good snippet to show for that problem, where the entry's own
 # snippet is written for another one
 VARIANTS: dict[tuple[str, str], str] = {
+    ("log-of-zero", "softmax_regression"): (
+        "P = np.clip(softmax(X @ self.weights + self.bias), 1e-15, 1.0)\n"
+        "loss = -np.mean(np.log(P[np.arange(len(y)), y]))  # never log(0)"
+    ),
+    ("regularized-bias", "softmax_regression"): _SOFTMAX_STEP,
+    ("unvectorized", "softmax_regression"): _SOFTMAX_STEP,
+    ("wrong-gradient", "softmax_regression"): (
+        "loss = -np.mean(np.log(P[np.arange(n), y])) + alpha * np.sum(W**2)\n"
+        "dW = X.T @ (P - Y) / n + 2 * alpha * W  # the derivative of exactly that loss\n"
+        "db = (P - Y).mean(axis=0)"
+    ),
+    ("cannot-overfit", "softmax_regression"): (
+        "def predict(self, X):\n"
+        "    return np.argmax(self.predict_proba(X), axis=1)  # bias included, as in proba"
+    ),
+    ("edge-case", "softmax_regression"): (
+        "K = int(np.max(y)) + 1  # labels {0, 2} still make three classes\n"
+        "Y = np.eye(self.weights.shape[1])[y]  # the model's K on any batch"
+    ),
+    ("api-contract", "softmax_regression"): (
+        "class SoftmaxRegression:\n"
+        "    def fit(self, X, y):\n"
+        "        ...\n"
+        "        return self\n"
+        "    def predict_proba(self, X): ...  # (n, K)\n"
+        "    def gradients(self, X, y): ...  # returns (dW, db)"
+    ),
+    ("banned-library", "softmax_regression"): (
+        "def softmax(z):\n"
+        "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+        "    return e / e.sum(axis=1, keepdims=True)"
+    ),
+    ("cannot-overfit", "knn"): (
+        _KNN_DISTANCES + "\nnearest = np.argsort(d, axis=1, kind='stable')[:, : self.k]"
+    ),
+    ("banned-library", "knn"): _KNN_DISTANCES,
+    ("edge-case", "knn"): (
+        "if self.k > len(X):\n"
+        "    raise ValueError(f'k={self.k} is larger than the {len(X)} training points')\n"
+        "votes = np.bincount(labels_of_row, minlength=n_classes)\n"
+        "label = np.argmax(votes)  # the first maximum: ties go to the smallest label"
+    ),
+    ("wrong-solution", "knn"): (
+        _KNN_DISTANCES + "\n"
+        "nearest = np.argsort(d, axis=1, kind='stable')[:, : self.k]\n"
+        "votes = self.y[nearest]  # (m, k): the majority of these is the answer"
+    ),
+    ("api-contract", "knn"): (
+        "class KNNClassifier:\n"
+        "    def __init__(self, k=3): ...\n"
+        "    def fit(self, X, y):\n"
+        "        ...\n"
+        "        return self\n"
+        "    def predict(self, X): ...  # (m,) labels"
+    ),
+    ("unstable-softmax", "numerics"): (
+        "def softmax(z, axis=-1):\n"
+        "    e = np.exp(z - z.max(axis=axis, keepdims=True))  # every exponent <= 0\n"
+        "    return e / e.sum(axis=axis, keepdims=True)"
+    ),
+    ("wrong-axis", "numerics"): (
+        "m = z.max(axis=axis, keepdims=True)  # the axis asked for, kept for broadcasting\n"
+        "out = m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))\n"
+        "mu = X.mean(axis=0)  # standardize: one mean per column"
+    ),
+    ("log-of-zero", "numerics"): (
+        "def binary_cross_entropy(y, p):\n"
+        "    p = np.clip(p, 1e-15, 1 - 1e-15)  # log never sees 0\n"
+        "    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))"
+    ),
+    ("edge-case", "numerics"): (
+        "def one_hot(labels, n_classes):\n"
+        "    return np.eye(n_classes)[labels]  # n_classes columns, not labels.max() + 1"
+    ),
+    ("unvectorized", "numerics"): (
+        "def top_k(scores, k):\n"
+        "    part = np.argpartition(-scores, k - 1)[:k]  # the k largest, in linear time\n"
+        "    cut = scores[part].min()  # equal scores at the cut: keep the smallest indices\n"
+        "    above = np.flatnonzero(scores > cut)\n"
+        "    part = np.r_[above, np.flatnonzero(scores == cut)[: k - above.size]]\n"
+        "    return part[np.lexsort((part, -scores[part]))]  # then sort only those"
+    ),
+    ("wrong-solution", "numerics"): (
+        "def standardize(X):\n"
+        "    sd = X.std(axis=0)  # population std (ddof=0), as asked\n"
+        "    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)"
+    ),
+    ("api-contract", "numerics"): (
+        "def softmax(z, axis=-1): ...  # module functions: the names and parameters asked\n"
+        "def top_k(scores, k): ...  # returns (k,) indices"
+    ),
     ("unvectorized", "logistic_regression"): _LOGISTIC_STEP,
     ("unvectorized", "linear_regression"): _LINEAR_STEP,
     ("regularized-bias", "linear_regression"): _LINEAR_STEP,

@@ -88,6 +88,9 @@ class Grading(_Strict):
     supervised: bool = True  # an estimator's fit takes (X, y); false: fit(X)
 
 
+CHOICE_SPREAD = 1.5  # the longest choice of a question at most this times the shortest
+
+
 class FollowUp(_Strict):
     question: str
     choices: list[str] = Field(min_length=2)
@@ -99,6 +102,19 @@ class FollowUp(_Strict):
         if self.answer >= len(self.choices):
             raise ValueError(f"answer {self.answer} is not one of the {len(self.choices)} choices")
         return self
+
+    @field_validator("choices")
+    @classmethod
+    def _similar_lengths(cls, choices: list[str]) -> list[str]:
+        """An answer must not be found by picking the longest (or shortest) choice."""
+        lengths = [len(c) for c in choices]
+        if max(lengths) > CHOICE_SPREAD * min(lengths):
+            raise ValueError(
+                f"choices run from {min(lengths)} to {max(lengths)} characters; keep them "
+                f"within {CHOICE_SPREAD:g}x of each other, so that the answer cannot be "
+                "picked by its length"
+            )
+        return choices
 
 
 class ProblemSpec(_Strict):
