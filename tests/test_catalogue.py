@@ -225,6 +225,38 @@ def test_advice_is_the_variant_for_the_problem_graded() -> None:
     assert advice("unvectorized", "knn", [])[1] == MISTAKES["unvectorized"].good
 
 
+# what only one problem's code says: a snippet with it belongs to that problem
+MARKERS = {
+    "logistic_regression": ("LogisticRegression", "sigmoid(X @"),
+    "linear_regression": ("LinearRegression",),
+    "softmax_regression": ("SoftmaxRegression", "P - Y"),
+    "knn": ("KNNClassifier", "self.X", "nearest"),
+    "numerics": ("def top_k", "def one_hot", "def binary_cross_entropy"),
+}
+ALWAYS_CITABLE = ("api-contract", "wrong-solution", "edge-case", "cannot-overfit", "crash")
+
+
+@pytest.mark.parametrize("problem", sorted(MARKERS))
+def test_advice_shows_code_of_the_problem_graded(problem: str) -> None:
+    """For every mistake a problem's probes can cite, the good code shown is written for
+    that problem (or for none): no KNN code in a softmax report, no class in the drills."""
+    from coach.catalogue import advice
+    from coach.specs import Bank
+
+    spec = Bank.load().resolve(problem)
+    for mistake in sorted({p.mistake for p in spec.probes} | set(ALWAYS_CITABLE)):
+        _, good = advice(mistake, problem, [])
+        if not good:
+            continue
+        compile(good, f"{mistake} for {problem}", "exec")
+        for other, markers in MARKERS.items():
+            if other != problem:
+                found = [m for m in markers if m in good]
+                assert not found, f"{mistake} in a {problem} report shows {other} code: {found}"
+        if not spec.interface.class_name:
+            assert "class " not in good, f"{mistake} shows a class to a problem of functions"
+
+
 @pytest.mark.parametrize(
     ("message", "says"),
     [

@@ -162,6 +162,22 @@ def test_check_runs_visible_examples(tmp_path: Path, ascent: Path) -> None:
     assert bad.returncode == 0 and "✗" in bad.stdout
 
 
+PROBLEMS = sorted(p.stem for p in (ROOT / "problems").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_every_reference_passes_its_examples_and_show_writes_python(problem: str) -> None:
+    """Twice: the second run reads the spec from the cache, as a user's every later run does
+    (a label array `{ints: [...]}` once reached the candidate as an unreadable object)."""
+    reference = ROOT / "reference_solutions" / f"{problem}.py"
+    for _ in range(2):
+        checked = run_coach("check", str(reference))
+        assert checked.returncode == 0, checked.stderr
+        assert "✗" not in checked.stdout and " examples pass" in checked.stdout, checked.stdout
+        shown = run_coach("show", problem).stdout
+        assert "object at 0x" not in shown and "{'ints'" not in shown, shown
+
+
 def test_list_show_mistakes_validate() -> None:
     listed = run_coach("list")
     assert listed.returncode == 0 and "logistic_regression" in listed.stdout

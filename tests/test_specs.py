@@ -297,6 +297,26 @@ def test_nested_bad_field_names_path_and_line(tmp_path: Path) -> None:
     assert "probes.2.points" in message
 
 
+def test_followup_choices_of_very_different_lengths_are_an_error(tmp_path: Path) -> None:
+    data = shipped_data()
+    followup = data["followups"][1]
+    right = followup["choices"][followup["answer"]]
+    longer = ", which is the whole story told in much more detail than the rest"
+    followup["choices"][followup["answer"]] = right + longer
+    path = write_spec(tmp_path, data)
+    message = load_error(path)
+    assert f"{path}:{line_of(path, followup['choices'][0][:40])}:" in message  # where they start
+    assert "followups.1.choices" in message and "picked by its length" in message
+
+
+def test_every_shipped_followup_has_choices_of_similar_length(bank: Bank) -> None:
+    for each in bank.specs.values():
+        assert 2 <= len(each.followups) <= 5, each.id
+        for followup in each.followups:
+            lengths = [len(c) for c in followup.choices]
+            assert max(lengths) <= 1.5 * min(lengths), (each.id, followup.question)
+
+
 def test_unknown_field_is_named(tmp_path: Path) -> None:
     data = shipped_data()
     data["interface"]["constructer"] = {}
