@@ -33,7 +33,7 @@ from coach.paths import PACKAGE_DIR
 
 BOOT = "import sys; sys.path.insert(0, {root!r}); from coach.worker import main; main()"
 # the modules the worker needs: everything else of coach is hidden from the candidate
-WORKER_FILES = ("__init__.py", "worker.py", "wire.py", "aliases.py")
+WORKER_FILES = ("__init__.py", "worker.py", "wire.py", "aliases.py", "arrays.py")
 BANNED = ("sklearn", "torch", "tensorflow", "jax", "scipy")
 LIBRARY_DIRS = {  # folders whose shared objects mean a banned library was loaded
     "sklearn": "sklearn",
@@ -373,8 +373,10 @@ class Worker:
         return self._exchange(header, arrays, timeout, kind or op)
 
     def keep(self, value: Any) -> wire.Handle:
-        """Store a value in the worker once; calls then pass the handle, not the data."""
-        reply = self.request("keep", value)
+        """Store a value in the worker once; calls then pass the handle, not the data.
+        A generated array (`{array: ...}`, see coach.arrays) is made there instead."""
+        generated = isinstance(value, dict) and "array" in value
+        reply = self.request("make", spec=value) if generated else self.request("keep", value)
         if not isinstance(reply.value, wire.Handle):
             raise WorkerDied("the worker did not keep the value it was sent")
         return reply.value

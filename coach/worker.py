@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from coach import aliases, wire
+from coach import aliases, arrays, wire
 
 ITEM = re.compile(r"^(\w+)\[(\d+)\]$")  # `weights[1]`: one item of a list attribute
 PENALTIES = aliases.PARAMETERS["alpha"]
@@ -258,6 +258,8 @@ class Worker:
             return self.op_set(header, args[0])
         if op == "keep":  # kept here; the reply's handle stands for it in later calls
             return _Kept(args[0])
+        if op == "make":  # a generated array, made here rather than sent
+            return _Kept(arrays.generate(header["spec"]))
         if op == "new":
             return self.op_new(header, kwargs)
         if op in ("load", "get"):

@@ -87,6 +87,21 @@ class Thing:
                     pass
             pids.append(pid)
         return pids
+    def burn(self):
+        return sum(i * i for i in range(3_000_000))
+    def burn_in_a_thread(self):
+        import threading
+        worker = threading.Thread(target=self.burn)
+        worker.start()
+        worker.join()  # the thread has ended when the call returns
+        return 1
+    def rest(self):
+        import time
+        time.sleep(0.3)
+        return 1
+    def transposed(self):
+        self.W = np.zeros((3, 2))
+        return 1
     @property
     def layers(self):
         if not hasattr(self, "_layers"):
@@ -226,6 +241,48 @@ def test_kept_values_are_passed_by_handle(worker: Worker) -> None:
     handle = new(worker)
     kept = worker.keep(np.arange(6.0).reshape(3, 2))
     assert worker.request("call", kept, obj=handle.id, method="predict").value.tolist() == [1, 5, 9]
+
+
+def test_cpu_time_is_read_from_outside_and_counts_ended_threads(worker: Worker) -> None:
+    handle = new(worker)
+    with worker.cpu_timed():
+        burnt = worker.request("call", obj=handle.id, method="burn")
+        threaded = worker.request("call", obj=handle.id, method="burn_in_a_thread")
+        rested = worker.request("call", obj=handle.id, method="rest")
+    assert burnt.cpu is not None and burnt.cpu > 0.05
+    assert burnt.cpu <= burnt.elapsed * 1.2 + 0.01  # one process, one thread at a time
+    assert threaded.cpu is not None and threaded.cpu > 0.5 * burnt.cpu
+    assert rested.elapsed >= 0.3 and rested.cpu is not None and rested.cpu < 0.1
+    assert rested.spent == rested.cpu
+    outside = worker.request("call", obj=handle.id, method="burn")
+    assert outside.cpu is None and outside.spent == outside.elapsed
+
+
+def test_a_generated_array_is_made_in_the_worker(worker: Worker) -> None:
+    from coach.arrays import generate
+
+    spec = {"array": "uniform", "shape": [1000, 2], "seed": 3}
+    kept = worker.keep(spec)
+    handle = new(worker)
+    made = worker.request("call", kept, obj=handle.id, method="echo").value
+    assert np.array_equal(made, generate(spec))  # the same array as the parent would make
+
+
+def test_a_kept_answer_is_not_sent_back(worker: Worker) -> None:
+    handle = new(worker)
+    kept = worker.request("call", np.ones((4, 2)), obj=handle.id, method="predict", keep=True)
+    assert isinstance(kept.value, wire.Handle)
+    echoed = worker.request("call", kept.value, obj=handle.id, method="echo").value
+    assert echoed.tolist() == [2.0] * 4
+
+
+def test_a_parameter_stored_in_another_layout_is_refused(worker: Worker) -> None:
+    handle = new(worker)
+    worker.request("call", obj=handle.id, method="transposed")
+    with pytest.raises(ApiMissing, match=r"W holds an array of shape \(3, 2\)"):
+        worker.request("set", np.ones((2, 3)), obj=handle.id, attr="W")
+    worker.request("set", np.ones((3, 2)), obj=handle.id, attr="W")  # the same layout: fine
+    worker.request("set", np.ones(3), obj=handle.id, attr="w")  # a vector for a vector
 
 
 def test_grade_deadline_stops_calls(worker: Worker) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from coach.arrays import generate
+
 Data = tuple[np.ndarray, np.ndarray]
 
 
@@ -139,25 +141,6 @@ def integer_labels(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _normal(shape: list[int], seed: int = 0, scale: float = 1.0, loc: float = 0.0) -> np.ndarray:
-    return loc + scale * np.random.default_rng(seed).normal(size=tuple(shape))
-
-
-def _uniform(shape: list[int], seed: int = 0, low: float = 0.0, high: float = 1.0) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(low, high, size=tuple(shape))
-
-
-def _tile(values: list[float], reps: int = 1) -> np.ndarray:
-    return np.tile(np.asarray(values, dtype=float), reps)
-
-
-ARRAYS: dict[str, Callable[..., np.ndarray]] = {
-    "normal": _normal,
-    "uniform": _uniform,
-    "tile": _tile,
-}
-
-
 def make_array(spec: Any) -> Any:
     """An argument written in a spec: a list of numbers (a float array), `{ints: [...]}`
     (an integer array, e.g. labels), `{array: normal, shape: [...], seed: 1}` or
@@ -166,8 +149,7 @@ def make_array(spec: Any) -> Any:
     if isinstance(spec, dict) and "ints" in spec:
         return np.asarray(spec["ints"], dtype=int)
     if isinstance(spec, dict) and "array" in spec:
-        options = {k: v for k, v in spec.items() if k != "array"}
-        return ARRAYS[spec["array"]](**options)
+        return generate(spec)
     if isinstance(spec, list):
         try:
             return np.asarray(spec, dtype=float)

@@ -97,7 +97,7 @@ def vectorized(ctx: Context, p: P) -> str:
             run("candidate", ctx.candidate)
     except CallTimedOut as exc:
         if time_is_up(ctx.candidate):
-            raise out_of_time("timing fit and predict on 20,000 samples") from None
+            raise out_of_time(f"timing fit and predict on {len(y):,} samples") from None
         ignored = gd.ignored_setting(ctx) if isinstance(gd, GradientModel) else None
         if ignored:  # a fit that runs its own number of iterations is slow for that reason
             message = f"a call on {len(y):,} samples {exc.message}; {ignored[1]}"
@@ -147,7 +147,8 @@ def function_speed(ctx: Context, p: P) -> str:
     from coach.probes.data import make_array
 
     name = str(p["function"])
-    args = [make_array(a) for a in p["args"]]
+    # each worker keeps the arguments: a generated array is made in it, not sent to it
+    args = [a if isinstance(a, dict) and "array" in a else make_array(a) for a in p["args"]]
     limit = float(p.get("limit", 10.0))
     repeat = int(p.get("repeat", 3))
     best: dict[str, float] = {}
@@ -169,7 +170,8 @@ def function_speed(ctx: Context, p: P) -> str:
                 if who == "candidate" and best[who] > 3 * limit * best["reference"]:
                     break
     ratio = best["candidate"] / max(best["reference"], 1e-5)
-    size = " x ".join(f"{n:,}" for n in np.shape(args[0])) if args else ""
+    shape = args[0].get("shape", []) if isinstance(args[0], dict) else np.shape(args[0])
+    size = " x ".join(f"{n:,}" for n in shape)
     got, want = (v.array(answers[w], name) for w in ("candidate", "reference"))
     if got.shape != want.shape or not np.allclose(got, want):
         raise Skip(f"not scored: {name} on {size} values returned {v.show(got)}, not the answer")
