@@ -201,6 +201,23 @@ def test_every_probe_fails_some_buggy_fixture_with_its_own_mistake(
     assert not missing, f"no buggy fixture fails these citing their own mistake: {missing}"
 
 
+def test_every_correct_fixture_passes_the_visible_examples() -> None:
+    """What `coach check` runs: a correct solution in any style passes every example (the
+    examples pass labels as ints, as the statements promise)."""
+    from coach.examples import run_examples
+
+    bank = Bank.load()
+    correct = [c for c in CASES if c.category == "correct"]
+
+    def failures(case: Case) -> list[str]:
+        results = run_examples(bank.resolve(case.problem), case.path)
+        return [f"{case.id}: {r.title}: {r.message}" for r in results if not r.passed]
+
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        found = [line for lines in pool.map(failures, correct) for line in lines]
+    assert not found, "\n".join(found)
+
+
 # Probes no buggy fixture fails with the probe's own mistake, and why.
 OWN_MISTAKE_EXCEPTIONS = {
     "extreme_values": (
