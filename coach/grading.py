@@ -86,7 +86,7 @@ class Grader:
         finally:
             candidate.close()
             reference.close()
-        results = attribute_crashes(self.spec, results)
+        results = attribute_to_the_core(self.spec, attribute_crashes(self.spec, results))
         return self._report(path, results, started, candidate, notes)
 
     def _run(self, ctx: Context, entry: ProbeSpec) -> ProbeResult:
@@ -109,6 +109,7 @@ class Grader:
             result.status, result.message = fail.status, fail.message
             result.mistake = fail.mistake or entry.mistake
             result.cause = fail.cause
+            result.explained = fail.mistake is not None
         except ApiMissing as exc:
             result.status, result.mistake, result.message = Status.FAIL, "api-contract", exc.message
         except CallTimedOut as exc:
@@ -186,10 +187,32 @@ def _syntax_error(source: str, path: Path) -> str | None:
 
 
 def attribute_crashes(spec: ProblemSpec, results: list[ProbeResult]) -> list[ProbeResult]:
-    """An error that edge cases share with ordinary probes is a crash, not an edge case."""
+    """An error that a probe's special input shares with ordinary calls is a crash: an
+    edge case's error seen in other probes too, or any error also cited as a crash."""
     edge = {p.id for p in spec.probes if p.mistake == "edge-case"}
     ordinary = {r.cause for r in results if r.cause and r.id not in edge}
+    crashed = {r.cause for r in results if r.cause and r.mistake == "crash"}
     for r in results:
-        if r.mistake == "edge-case" and r.cause in ordinary:
+        if r.cause and (r.mistake == "edge-case" and r.cause in ordinary or r.cause in crashed):
             r.mistake = "crash"
+    return results
+
+
+CORE_FAMILIES = ("overfit_tiny", "known_solution", "matches_reference")  # does it learn at all
+FOLLOWERS = ("wrong-solution", "edge-case", "cannot-overfit")  # what a wrong core shows as
+
+
+def attribute_to_the_core(spec: ProblemSpec, results: list[ProbeResult]) -> list[ProbeResult]:
+    """One cause, cited once: when the model's answers are wrong where nothing is special
+    (a core probe failed with no evidence of a cause), the other probes that fail with no
+    evidence of their own (a tie, an edge case, hidden data) fail for that reason."""
+    family = {p.id: p.family_name for p in spec.probes}
+    unexplained = [r for r in results if r.status is Status.FAIL and not r.explained]
+    core = next((r for r in unexplained if family.get(r.id) in CORE_FAMILIES), None)
+    if core is None or core.mistake not in FOLLOWERS:
+        return results
+    for r in unexplained:
+        if r is not core and r.mistake in FOLLOWERS and r.mistake != core.mistake:
+            r.mistake = core.mistake
+            r.message += f"; as {core.id} shows, the answers are wrong already on plain data"
     return results

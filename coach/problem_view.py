@@ -82,13 +82,17 @@ class _Namer:
         return name
 
     def arg(self, value: Any) -> str:
-        if isinstance(value, dict) and "ints" in value:  # an integer array, e.g. labels
-            value = list(value["ints"])
+        value = _plain(value)
         if not isinstance(value, list):
             return _literal(value)
         if value in self.shared or self.name_for(value):
             return self.bind(value)
         return _array(value)
+
+
+def _plain(value: Any) -> Any:
+    """A spec's `{ints: [...]}` (an integer array, e.g. labels) as its list of numbers."""
+    return list(value["ints"]) if isinstance(value, dict) and "ints" in value else value
 
 
 def _shared_arrays(example: Example) -> list[Any]:
@@ -98,7 +102,8 @@ def _shared_arrays(example: Example) -> list[Any]:
     for step in example.steps:
         if step.new is not None or step.get is not None:
             continue
-        arrays = [a for a in (*step.args, *step.kwargs.values()) if isinstance(a, list)]
+        values = (_plain(a) for a in (*step.args, *step.kwargs.values()))
+        arrays = [a for a in values if isinstance(a, list)]
         for a in arrays:
             if (a in seen or len(arrays) > 1) and a not in shared:
                 shared.append(a)

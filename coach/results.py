@@ -50,6 +50,7 @@ class ProbeResult:
     duration_s: float = 0.0
     title: str = ""
     cause: str | None = None  # the error behind an "error" status, to group equal ones
+    explained: bool = False  # the mistake comes from evidence, not the probe's default
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -207,7 +207,13 @@ class Worker:
         name = self.attribute_name(obj, attr)
         current = getattr(obj, name)
         if index is None:
-            setattr(obj, name, _like(current, value, name))
+            try:
+                setattr(obj, name, _like(current, value, name))
+            except AttributeError:  # a property without a setter: not the code's crash
+                raise ApiContract(
+                    f"{type(obj).__name__}.{name} cannot be set (a read-only property): the "
+                    "grader sets the parameters to check gradients and stability"
+                ) from None
             return None
         items = list(_items(current, attr))
         items[index] = _like(items[index], value, f"{name}[{index}]")

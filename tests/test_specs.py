@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 
 from coach.errors import CoachError
+from coach.examples import spec_value
 from coach.paths import bank_dir
 from coach.problem_view import constructor_signature, example_code, render_list, render_show
 from coach.specs import Bank, ProblemSpec, load_spec
@@ -225,7 +226,7 @@ class _Variant:
 def _run_example(cls: Any, example: Any, **extra: Any) -> None:
     model = None
     for step in example.steps:
-        args = [np.array(a) if isinstance(a, list) else a for a in step.args]
+        args = [spec_value(a) for a in step.args]  # as `coach check` sends them
         if step.new is not None:
             model = cls(**step.new, **extra)
             continue

@@ -79,9 +79,11 @@ def blobs(
     spread: float = 1.0,
     radius: float = 3.0,
     scale: float = 1.0,
+    labels: list[int] | None = None,
 ) -> Data:
     """`k` Gaussian blobs whose centres sit on a circle of `radius` in the first two features
-    (further features are noise), labels 0..k-1 in turn; `spread` is each blob's std."""
+    (further features are noise), labels 0..k-1 in turn (or `labels[0..k-1]`); `spread` is
+    each blob's std."""
     rng = np.random.default_rng(seed)
     y = np.arange(n) % k
     angles = 2 * np.pi * np.arange(k) / k
@@ -90,7 +92,8 @@ def blobs(
     if d > 1:
         centres[:, 1] = radius * np.sin(angles)
     X = centres[y] + spread * rng.normal(size=(n, d))
-    return X * scale, y.astype(float)
+    named = np.asarray(labels, dtype=float)[y] if labels is not None else y.astype(float)
+    return X * scale, named
 
 
 def scattered(

@@ -16,6 +16,8 @@ from coach.wire import Handle, Opaque
 
 def show(value: Any, limit: int = 70) -> str:
     """A short printable form of a value, as returned (an int stays an int, a bool a bool)."""
+    if isinstance(value, np.generic):  # a NumPy scalar reads as its number
+        value = value.item()
     if isinstance(value, np.ndarray):
         precision = 4 if value.dtype.kind == "f" else None
         text = np.array2string(value, precision=precision, separator=", ", threshold=8)

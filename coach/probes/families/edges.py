@@ -204,7 +204,8 @@ def known_outputs(ctx: Context, p: P) -> str:
         got = edge_outputs(ctx, model, queries, what)
         if got.shape != expect.shape or not np.allclose(got, expect, atol=1e-6):
             asked = "" if "query" not in case else f" at {queries.tolist()}"
-            message = f"on {what}, predict{asked} gave {v.show(got)}; expected {v.show(expect)}"
+            wanted = v.show(np.asarray(case["expect"]))  # as written: labels stay ints
+            message = f"on {what}, predict{asked} gave {v.show(got)}; expected {wanted}"
             raise Fail(case.get("mistake"), message)
         done.append(what)
     return "; ".join(done)

@@ -10,11 +10,10 @@ from coach.probes import Context, Fail, family
 from coach.probes import values as v
 from coach.probes.adapters import Functions
 from coach.probes.data import make_array
-from coach.probes.evidence import (
-    warning_cause,
-)
+from coach.probes.evidence import cause_key, error_cause, warning_cause
 from coach.probes.families.common import P
-from coach.sandbox import CallFailed
+from coach.results import Status
+from coach.sandbox import CallFailed, CandidateRaised
 
 
 @family("function_values", needs=("works",))
@@ -38,7 +37,15 @@ def function_values(ctx: Context, p: P) -> str:
         kwargs = {k: make_array(x) for k, x in call.get("kwargs", {}).items()}
         shown = call.get("what") or _shown(name, args, kwargs)
         mistake = call.get("mistake")
-        raw = ctx.adapter.call(ctx.candidate, name, *args, **kwargs)
+        try:
+            raw = ctx.adapter.call(ctx.candidate, name, *args, **kwargs)
+        except CandidateRaised as exc:  # on the probe's own input, its mistake; else a crash
+            mistake = error_cause(exc) or ("crash" if "mistake" in call else None)
+            message = f"{shown} raised {exc.describe()}"
+            fault = _axis_at_fault(ctx, p, call, name)
+            if fault:
+                mistake, message = "wrong-axis", message + fault
+            raise Fail(mistake, message, Status.ERROR, cause=cause_key(exc)) from None
         got = v.array(raw, shown)
         cause = warning_cause(ctx.candidate.last)
         if cause:  # on the inputs a probe is about, its own mistake, whatever the warning
@@ -71,13 +78,23 @@ def function_values(ctx: Context, p: P) -> str:
         if call.get("other_axis") or p.get("other_axis"):
             if _other_axis(ctx, name, args, kwargs, got, tol):
                 raise Fail("wrong-axis", f"{message}: the answer along the other axis")
-            control = p.get("control", {}).get(name)
-            if control is not None and _right_on(ctx, name, control, tol):
-                plain = _shown(name, [make_array(a) for a in control], {})
-                message += f", though {plain} is right: the axis is handled wrongly"
-                raise Fail("wrong-axis", message)
+            fault = _axis_at_fault(ctx, p, call, name)
+            if fault:
+                raise Fail("wrong-axis", f"{message}{fault}")
         raise Fail(call.get("wrong_value", p.get("wrong_value", mistake)), message)
     return f"{', '.join(dict.fromkeys(done))} right on {len(p['calls'])} inputs"
+
+
+def _axis_at_fault(ctx: Context, p: P, call: P, name: str) -> str:
+    """For a call that may have the axis wrong (`other_axis`): what says it is the axis,
+    when the function is right on its `control` input, one with no axis to get wrong."""
+    control = p.get("control", {}).get(name)
+    if not (call.get("other_axis") or p.get("other_axis")) or control is None:
+        return ""
+    if not _right_on(ctx, name, control, float(p.get("tolerance", 1e-6))):
+        return ""
+    plain = _shown(name, [make_array(a) for a in control], {})
+    return f", though {plain} is right: the axis is handled wrongly"
 
 
 def _right_on(ctx: Context, name: str, args: list[Any], tol: float) -> bool:

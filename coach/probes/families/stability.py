@@ -29,9 +29,10 @@ def _fixed(ctx: Context, p: P) -> tuple[GradientModel, Model, np.ndarray, np.nda
     return gd, model, X, y
 
 
-def _shown(p: P, call: str) -> str:
+def _shown(p: P, call: str, with_y: bool = True) -> str:
     X = np.asarray(p["X"])
-    args = f"X={v.show(X)}" + (f", y={v.show(np.asarray(p['y']))}" if "y" in p else "")
+    labels = f", y={v.show(np.asarray(p['y']))}" if "y" in p and with_y else ""
+    args = f"X={v.show(X)}{labels}"
     return f"{call}({args}) with weights={p['weights']}, bias={p.get('bias', 0)}"
 
 
@@ -63,8 +64,8 @@ def log_zero(ctx: Context, p: P) -> str:
 def sigmoid_overflow(ctx: Context, p: P) -> str:
     """Scores of ±1000 give the right probabilities with no inf, nan or overflow (a
     sigmoid's or a softmax's: the spec gives the probabilities expected)."""
-    gd, model, X, _ = _fixed(ctx, p)
-    seen = _shown(p, "predict_proba")
+    gd, model, X, y = _fixed(ctx, p)
+    seen = _shown(p, "predict_proba", with_y=False)
     try:
         prob = gd.outputs(model, X, len(X))
     except CallFailed as exc:
@@ -72,16 +73,18 @@ def sigmoid_overflow(ctx: Context, p: P) -> str:
             raise Fail(None, f"{seen} raised {exc.describe()}") from None
         raise
     cause = warning_cause(model.last)
-    if cause and cause[0] in ("exp-overflow", "division-by-zero"):
-        raise Fail(None, f"{seen} {cause[1]}")
-    given = p.get("expect", [1, 0])
-    expect = np.asarray(given, dtype=float)
+    expect = np.asarray(p.get("expect", [1, 0]), dtype=float)
     if prob.shape != expect.shape:
         raise Fail("api-contract", f"{seen} returned shape {prob.shape}, not {expect.shape}")
-    if not np.all(np.isfinite(prob)) or not np.allclose(prob, expect, atol=1e-6):
-        message = f"{seen} returned {v.show(prob)}, expected {v.show(expect)}"
+    wrong = not np.all(np.isfinite(prob)) or not np.allclose(prob, expect, atol=1e-6)
+    if wrong or (cause and cause[0] in ("exp-overflow", "division-by-zero")):
+        said = [cause[1]] if cause else []
+        said += [f"returned {v.show(prob)}, expected {v.show(expect)}"] if wrong else []
+        message = f"{seen} {' and '.join(said)}"
         defect = gd.defect(ctx)  # wrong everywhere, not only at ±1000
         raise Fail(defect[0], f"{message}; {defect[1]}") if defect else Fail(None, message)
+    if "y" in p:  # the loss at the same scores: a log-sum-exp must be shifted too
+        _finite_loss(ctx, gd, model, X, y, _shown(p, "loss"))
     # the control: the answer came from the parameters set, so negating them changes it
     gd.set_parameters(
         model, -np.asarray(p["weights"], dtype=float), -np.asarray(p.get("bias", 0.0))
@@ -93,6 +96,24 @@ def sigmoid_overflow(ctx: Context, p: P) -> str:
             "predict_proba does not use the weights and bias the model holds",
         )
     return f"scores of ±1000 give {v.show(expect)} with no overflow"
+
+
+def _finite_loss(
+    ctx: Context, gd: GradientModel, model: Model, X: np.ndarray, y: np.ndarray, seen: str
+) -> None:
+    """Fail unless loss() is finite, without an overflow, where the scores are extreme
+    (when loss() is the problem's loss at all: else the loss probes say so)."""
+    try:
+        if gd.loss_convention(ctx).problem:
+            return
+    except (Fail, CallFailed):
+        return
+    value = gd.loss(model, X, y)
+    cause = warning_cause(model.last)
+    if cause and cause[0] in ("exp-overflow", "log-of-zero"):
+        raise Fail(None, f"{seen} {cause[1]}")
+    if not math.isfinite(value):
+        raise Fail(None, f"{seen} returned {value}: the scores overflow exp in the loss")
 
 
 @family("negative_sqrt", needs=("works",))
