@@ -41,10 +41,14 @@ def vectorized(ctx: Context, p: P) -> str:
     )
     timings: dict[str, dict[str, float]] = {"reference": {}, "candidate": {}}
     lengths: dict[str, int] = {}
-    kept = {
-        name: {"X": prog.worker.keep(X), "y": prog.worker.keep(y), "test": prog.worker.keep(X_test)}
-        for name, prog in (("reference", ctx.reference), ("candidate", ctx.candidate))
-    }
+    # each repeat gets its own inputs (shifted by a little), so that an answer cached from
+    # the call before cannot pass for a fast one
+    runs = range(repeat)
+    kept: dict[str, dict[str, Any]] = {}
+    for name, prog in (("reference", ctx.reference), ("candidate", ctx.candidate)):
+        inputs = [prog.worker.keep(X + r * 1e-3) for r in runs]
+        tests = [prog.worker.keep(X_test + r * 1e-3) for r in runs] if "test" in p else inputs
+        kept[name] = {"X": inputs, "y": prog.worker.keep(y), "test": tests}
     earlier_timeouts = bool(ctx.candidate.worker.timed_out)
 
     def clearly_slow(name: str, what: str, seconds: float) -> bool:
@@ -55,11 +59,11 @@ def vectorized(ctx: Context, p: P) -> str:
     def run(name: str, program: Program) -> None:
         data = kept[name]
         best: dict[str, float] = {}
-        for _ in range(repeat if timed_fit else 1):
+        for r in runs if timed_fit else runs[:1]:
             model, fit = gd.train(
                 ctx,
                 program,
-                data["X"],
+                data["X"][r],
                 data["y"],
                 learning_rate=0.1,
                 n_iterations=many,
@@ -74,10 +78,10 @@ def vectorized(ctx: Context, p: P) -> str:
         except (Fail, CallFailed):
             pass
         for method in methods:
-            for _ in range(repeat):
+            for r in runs:
                 reply = model.reply(  # the answer stays in the worker: its transfer is not timed
                     method,
-                    data["test"],
+                    data["test"][r],
                     timeout=20.0 if program is ctx.reference else None,
                     keep=True,
                 )
@@ -154,17 +158,20 @@ def function_speed(ctx: Context, p: P) -> str:
     best: dict[str, float] = {}
     answers: dict[str, Any] = {}
     for who, program in (("reference", ctx.reference), ("candidate", ctx.candidate)):
-        kept = [program.worker.keep(a) for a in args]
+        # a generated array is drawn anew for each repeat (its seed moved on), so that an
+        # answer cached from the call before cannot pass for a fast one
+        kept = [[program.worker.keep(_reseeded(a, r)) for a in args] for r in range(repeat)]
         quiet = ctx.candidate.worker.paused() if who == "reference" else contextlib.nullcontext()
         with quiet, program.worker.cpu_timed():  # CPU time, as in `vectorized`
-            for _ in range(repeat):
+            for r in range(repeat):
                 try:
-                    answers[who] = program.function(name, *kept)
+                    answer = program.function(name, *kept[r])
                 except CallTimedOut as exc:
                     if time_is_up(program):
                         raise out_of_time(f"timing {name}") from None
                     message = f"{name} on the large input {exc.message}"
                     raise Fail(None, message, Status.TIMEOUT) from None
+                answers.setdefault(who, answer)  # the first input's, for both programs
                 took = program.last.spent if program.last else math.inf
                 best[who] = min(best.get(who, math.inf), took)
                 if who == "candidate" and best[who] > 3 * limit * best["reference"]:
@@ -183,6 +190,13 @@ def function_speed(ctx: Context, p: P) -> str:
             f"{limit:.0f}x): {p.get('advice', 'look for a Python loop or a needless full sort')}",
         )
     return f"{name} on {size} values within {limit:.0f}x of the reference ({ratio:.1f}x)"
+
+
+def _reseeded(arg: Any, r: int) -> Any:
+    """A generated array's description with its seed moved on by `r`; anything else as is."""
+    if isinstance(arg, dict) and "seed" in arg:
+        return {**arg, "seed": int(arg["seed"]) + r}
+    return arg
 
 
 @family("numpy_only", needs=("works",))
