@@ -403,7 +403,8 @@ class Worker:
                 max_bytes=self.limits.frame_bytes,
             )
             elapsed = time.perf_counter() - started
-            cpu = None if cpu_before is None else cpu_seconds(self.proc.pid) - cpu_before
+            cpu_after = cpu_seconds(self.proc.pid) if cpu_before is not None else None
+            cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
         except CallTimedOut:
             self.timed_out.add(kind)
             self.kill()
@@ -540,19 +541,21 @@ def _process_tree(root: int) -> list[int]:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(root: int) -> float:
+def cpu_seconds(root: int) -> float | None:
     """CPU time used by `root` and every process below it: each process's own clock (all
-    its threads, those that have ended included) and its children already reaped."""
-    total = 0.0
+    its threads, those that have ended included) and its children already reaped. None
+    where the kernel does not say (no /proc, no process CPU clocks): then wall time serves."""
+    total, read = 0.0, False
     for pid in _process_tree(root):
         try:
             total += time.clock_gettime_ns(((~pid) << 3) | 2) / 1e9  # the process's CPU clock
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
             total += (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime + cstime
+            read = True
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
-    return total
+    return total if read else None
 
 
 def process_state(pid: int) -> str:

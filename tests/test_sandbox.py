@@ -258,6 +258,13 @@ def test_cpu_time_is_read_from_outside_and_counts_ended_threads(worker: Worker) 
     assert outside.cpu is None and outside.spent == outside.elapsed
 
 
+def test_cpu_time_of_no_process_is_unknown_and_wall_time_serves() -> None:
+    from coach.sandbox import Reply, cpu_seconds
+
+    assert cpu_seconds(2**22 + 12345) is None  # no such process: the kernel says nothing
+    assert Reply(value=None, elapsed=0.5).spent == 0.5
+
+
 def test_a_generated_array_is_made_in_the_worker(worker: Worker) -> None:
     from coach.arrays import generate
 
