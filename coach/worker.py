@@ -147,6 +147,8 @@ class Worker:
             if isinstance(c, type) and c.__module__ == self.module.__name__
         ]
         fitting = [c for c in own if all(_find_method(c, m) for m in required)]
+        # a base class whose subclass also fits is not a candidate itself
+        fitting = [c for c in fitting if not any(o is not c and issubclass(o, c) for o in fitting)]
         if len(fitting) == 1:
             self.used(fitting[0].__name__, expected)
             return fitting[0]

@@ -74,7 +74,7 @@ def absent_classes(ctx: Context, p: P) -> str:
         gd.gradient_arrays(model, X, y, shapes)  # wrong on every batch: the interface's fault
         raise Fail(None, f"on {what}: {fail.message}") from None
     theirs = gd.loss(ref, X[batch], y[batch]) * gd.loss_convention(ctx).scale(int(batch.sum()))
-    if not np.isclose(mine, theirs, rtol=1e-6, atol=1e-9) or not all(
+    if not np.isclose(mine, theirs, rtol=1e-4, atol=1e-9) or not all(  # an eps in a log is fine
         np.all(np.isfinite(g)) for g in grads.values()
     ):
         raise Fail(

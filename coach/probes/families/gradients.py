@@ -15,7 +15,9 @@ from coach.probes.families.common import P, gradient_model, settings_of
 @family("gradient_check", needs=("loss",))
 def gradient_check(ctx: Context, p: P) -> str:
     """Central differences of the candidate's own loss against its gradients(), on sampled
-    entries of every parameter (list items such as `weights[1]` included)."""
+    entries of every parameter (list items such as `weights[1]` included), at parameters
+    drawn with std `scale`: small enough that no probability is near 0, where an epsilon
+    added inside a log (a harmless habit) would tilt the derivative."""
     adapter = gradient_model(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 20, "seed": 4}))
     construct = dict(p.get("construct", {}))
@@ -36,7 +38,7 @@ def gradient_check(ctx: Context, p: P) -> str:
         value = (
             np.asarray(given, dtype=float)
             if given is not None
-            else rng.normal(0, 0.5, current.shape)
+            else rng.normal(0, float(p.get("scale", 0.5)), current.shape)
         )
         chosen[name] = value.reshape(current.shape)
         adapter.set_parameter(model, name, chosen[name])
@@ -78,10 +80,14 @@ def compare_gradients(
 
     `params` are the values the model holds, by name (a list item is named `weights[1]`);
     `move(name, value)` sets one. Raises Fail citing gradient-sign or wrong-gradient and
-    naming the parameter and entry that disagree most.
+    naming the parameter and entry that disagree most. An entry's error is relative to the
+    larger of its two values, and at least to a tenth of the largest gradient entry: an
+    entry that cancels to almost 0 is not judged by what rounding, or an epsilon inside a
+    log, leaves in it (a real mistake is off by a share of the gradient itself).
     """
     worst: tuple[float, str, float, float] = (0.0, "", 0.0, 0.0)
     flipped = checked = 0
+    floor = max(1e-8, 0.1 * max(float(np.max(np.abs(a), initial=0.0)) for a in analytic.values()))
     for name, value in params.items():
         flat = np.array(value, dtype=float).ravel()
         for i in entries[name] if entries else range(flat.size):
@@ -93,7 +99,7 @@ def compare_gradients(
                 results.append(loss())
             numeric = (results[0] - results[1]) / (2 * eps)
             grad = float(np.ravel(analytic[name])[int(i)])
-            error = abs(numeric - grad) / max(abs(numeric), abs(grad), 1e-8)
+            error = abs(numeric - grad) / max(abs(numeric), abs(grad), floor)
             index = np.unravel_index(i, np.shape(value)) if np.ndim(value) else ()
             label = f"{name}[{', '.join(str(int(j)) for j in index)}]" if flat.size > 1 else name
             checked += 1
