@@ -20,11 +20,7 @@ class KNNClassifier:
 
     def _distances(self, X):
         """(m, n) squared Euclidean distances, clamped at 0 against rounding."""
-        sq = (
-            np.sum(X**2, axis=1)[:, None]
-            + np.sum(self.X**2, axis=1)[None, :]
-            - 2.0 * X @ self.X.T
-        )
+        sq = np.sum(X**2, axis=1)[:, None] + np.sum(self.X**2, axis=1)[None, :] - 2.0 * X @ self.X.T
         return np.maximum(sq, 0.0)
 
     def predict(self, X):
