@@ -574,8 +574,9 @@ _ENTRIES: tuple[Mistake, ...] = (
             "    return (self.predict_proba(X) >= 0.5).astype(int)  # probability"
         ),
         fix=(
-            "Threshold the probability (or the logit at 0, not 0.5), update the bias, and "
-            "check you can reach 100% accuracy on four points before anything else."
+            "Make predict return the class the model favours (probability at least 0.5, the "
+            "largest probability in a row, a training point's own label at k=1) and check you "
+            "reach 100% accuracy on a handful of points before anything else."
         ),
         bites=(
             "logistic_regression",
