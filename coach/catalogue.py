@@ -1103,6 +1103,27 @@ VARIANTS: dict[tuple[str, str], str] = {
     ),
 }
 
+# (mistake, problem) -> the fix to give for that problem, where the entry's own is another's
+FIX_VARIANTS: dict[tuple[str, str], str] = {
+    ("edge-case", "knn"): (
+        "Follow the statement at the edges: a vote tie goes to the smallest label, k equal to "
+        "n lets every point vote, k larger than n raises a ValueError, and labels come back "
+        "as themselves (they need not be 0..K-1); try one point and one feature."
+    ),
+    ("edge-case", "numerics"): (
+        "Size outputs from the arguments, not from the data seen: one_hot has n_classes "
+        "columns even when a class never occurs, and top_k returns exactly k indices."
+    ),
+    ("wrong-solution", "knn"): (
+        "Predict the majority label of the k nearest training points by Euclidean distance, "
+        "ties to the smallest label, and compare with a brute-force loop on a few points."
+    ),
+    ("wrong-solution", "numerics"): (
+        "Follow each formula in the statement exactly (mean, not sum; population std; "
+        "indices best first, equal scores by smaller index) and check small cases by hand."
+    ),
+}
+
 # what to do about a crash, by what the error says (the first that matches)
 CRASH_ADVICE: tuple[tuple[str, str], ...] = (
     (
@@ -1133,7 +1154,8 @@ def advice(mistake_id: str, problem: str, messages: list[str]) -> tuple[str, str
     entry = MISTAKES.get(mistake_id)
     if entry is None:
         return "", ""
-    fix, good = entry.fix, VARIANTS.get((mistake_id, problem), entry.good)
+    fix = FIX_VARIANTS.get((mistake_id, problem), entry.fix)
+    good = VARIANTS.get((mistake_id, problem), entry.good)
     if mistake_id == "crash":  # the demo snippet fits only a failed import
         seen = "\n".join(messages)
         for marker, text in CRASH_ADVICE:

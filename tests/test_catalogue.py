@@ -245,7 +245,11 @@ def test_advice_shows_code_of_the_problem_graded(problem: str) -> None:
 
     spec = Bank.load().resolve(problem)
     for mistake in sorted({p.mistake for p in spec.probes} | set(ALWAYS_CITABLE)):
-        _, good = advice(mistake, problem, [])
+        fix, good = advice(mistake, problem, [])
+        if problem != "logistic_regression":  # no logistic-only advice elsewhere
+            assert "logit at" not in fix and "sigmoid(" not in fix, (mistake, problem, fix)
+        if problem == "knn":
+            assert "0..K-1" not in fix or "need not" in fix, (mistake, fix)  # labels {3, 7}
         if not good:
             continue
         compile(good, f"{mistake} for {problem}", "exec")
