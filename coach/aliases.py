@@ -25,6 +25,10 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "alpha": ("lambda_", "lambd", "l2", "reg", "reg_lambda", "lambda_param"),
     "n_clusters": ("k", "K", "num_clusters"),
     "k": ("n_neighbors",),
+    "max_iter": ("max_iters", "n_iters", "n_iter", "max_iterations", "iterations"),
+    "random_state": ("seed", "random_seed", "rng_seed"),
+    "n_components": ("num_components", "k", "n_comp"),
+    "min_samples_split": ("min_split", "min_samples"),
     "beta1": ("beta_1", "b1"),
     "beta2": ("beta_2", "b2"),
     "epsilon": ("eps",),
@@ -48,7 +52,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "components": ("components_",),
     "explained_variance": ("explained_variance_",),
     "explained_variance_ratio": ("explained_variance_ratio_",),
-    "mean": ("mean_",),
+    "mean": ("mean_", "mu"),
 }
 
 METHODS: dict[str, tuple[str, ...]] = {
@@ -56,6 +60,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "predict_proba": ("predict_probability", "predict_probabilities", "predict_prob"),
     "loss": ("compute_loss", "cost", "compute_cost"),
     "gradients": ("compute_gradients", "gradient", "grads"),
+    "get_depth": ("depth",),
 }
 
 

@@ -99,6 +99,8 @@ class Grader:
             for gate in found.needs:
                 if gate == "works":
                     ctx.adapter.works(ctx)
+                elif gate == "functions":
+                    ctx.adapter.functions_work(ctx)
                 elif gate == "loss":
                     ctx.adapter.require_loss(ctx)  # type: ignore[attr-defined]
             result.message = found.check(ctx, entry.params)
@@ -119,6 +121,9 @@ class Grader:
             result.status, result.message = Status.ERROR, exc.describe()
             result.mistake = error_cause(exc) or "crash"
             result.cause = cause_key(exc)
+            defect = _defect(ctx) if result.mistake == "crash" else None
+            if defect:  # a fault of the model's structure explains the error
+                result.mistake, result.message = defect[0], f"{result.message}; {defect[1]}"
         result.duration_s = time.perf_counter() - started
         return result
 
@@ -175,6 +180,13 @@ class Grader:
         )
 
 
+def _defect(ctx: Context) -> tuple[str, str] | None:
+    try:
+        return ctx.adapter.defect(ctx)
+    except (CallFailed, Fail):
+        return None
+
+
 def _syntax_error(source: str, path: Path) -> str | None:
     try:
         ast.parse(source, filename=str(path))
@@ -198,7 +210,14 @@ def attribute_crashes(spec: ProblemSpec, results: list[ProbeResult]) -> list[Pro
     return results
 
 
-CORE_FAMILIES = ("overfit_tiny", "known_solution", "matches_reference")  # does it learn at all
+CORE_FAMILIES = (  # does it learn at all
+    "overfit_tiny",
+    "known_solution",
+    "matches_reference",
+    "known_partition",
+    "reference_inertia",
+    "principal_components",
+)
 FOLLOWERS = ("wrong-solution", "edge-case", "cannot-overfit")  # what a wrong core shows as
 
 

@@ -71,6 +71,7 @@ class CallFailed(Exception):
         self.source = source
         self.where = where
         self.own = own
+        self.warnings: list[dict[str, Any]] = []
 
     def describe(self) -> str:
         if self.kind == "NotImplementedError":
@@ -435,7 +436,9 @@ class Worker:
             self.kill()
             raise WorkerDied(f"the worker sent a malformed reply: {str(exc)[:160]}") from None
         if not ok:
-            raise _failure(error)
+            failure = _failure(error)
+            failure.warnings = result.warnings  # what it warned before it raised
+            raise failure
         return result
 
     def _time_left(self, timeout: float | None, kind: str) -> float:

@@ -79,9 +79,9 @@ class ProbeSpec(_Strict):
 class Grading(_Strict):
     """How the grader drives the candidate's code (see coach.probes.adapters)."""
 
-    model: Literal["gradient_descent", "softmax", "network", "estimator", "functions"] = (
-        "gradient_descent"
-    )
+    model: Literal[
+        "gradient_descent", "softmax", "network", "estimator", "clusterer", "projector", "functions"
+    ] = "gradient_descent"
     # what predict returns when there is no predict_proba: labels (classification) or values
     task: Literal["classification", "regression"] | None = None
     works: dict[str, Any] = Field(default_factory=dict)  # the fit that shows the code learns

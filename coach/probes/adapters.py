@@ -20,7 +20,7 @@ from coach.probes import values as v
 from coach.probes.data import make_array
 from coach.probes.evidence import first_rise, history_cause, warning_cause
 from coach.program import Model, Program
-from coach.sandbox import ApiMissing, CallFailed, Reply, WorkerDied
+from coach.sandbox import ApiMissing, CallFailed, CandidateRaised, Reply, WorkerDied
 
 if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
     from coach.specs import ProblemSpec
@@ -57,6 +57,7 @@ class Adapter:
         self.output = "predict_proba" if probabilities else "predict"
         self.defaults = dict(spec.interface.constructor)
         self.iterates = False  # trained by iterations whose count a probe sets
+        self.works_bar = 0.5  # the agreement with the easy case's targets that shows it learns
 
     def train(
         self, ctx: Context, program: Program, X: Any, y: Any, **settings: Any
@@ -66,6 +67,10 @@ class Adapter:
 
     def default(self, name: str, fallback: Any) -> Any:
         return self.defaults.get(name, fallback)
+
+    def call(self, program: Program, name: str, *args: Any, **kwargs: Any) -> Any:
+        """One of the interface's module functions, run in `program`."""
+        return program.function(name, *args, **kwargs)
 
     # -- reading ------------------------------------------------------------------------
     def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
@@ -147,6 +152,52 @@ class Adapter:
         if found:
             raise Skip(found)
 
+    def functions_work(self, ctx: Context) -> None:
+        """Skip unless one of the gate's module functions (`grading.works.calls`) answers
+        two different inputs differently."""
+        found = ctx.memo.get("functions")
+        if found is None:
+            found = self._functions_work(ctx)
+            if not isinstance(found, WorkerDied):  # a forged reply may not come again
+                ctx.memo["functions"] = found
+        if isinstance(found, BaseException):
+            raise found
+        if found:
+            raise Skip(found)
+
+    def _functions_work(self, ctx: Context) -> str | BaseException:
+        calls = self.spec.grading.works.get("calls") or []
+        missing: list[ApiMissing] = []
+        raised: list[CallFailed] = []
+        said = ""
+        for call in calls:
+            name = call["function"]
+            try:
+                outs = [
+                    v.array(self.call(ctx.candidate, name, *map(make_array, a)), name)
+                    for a in call["args"]
+                ]
+            except ApiMissing as exc:
+                missing.append(exc)
+                continue
+            except CallFailed as exc:  # this one raised; another may work
+                raised.append(exc)
+                continue
+            except Fail as fail:
+                said = said or f"not scored until the functions work: {fail.message}"
+                continue
+            if all(o.shape == outs[0].shape and np.allclose(o, outs[0]) for o in outs[1:]):
+                said = said or (
+                    f"not scored until the functions work: {name} gave {v.show(outs[0])} "
+                    "whatever its input"
+                )
+                continue
+            return ""
+        if calls and len(missing) == len(calls):
+            names = ", ".join(self.spec.interface.functions)
+            return ApiMissing(f"no function of the interface is defined (expected {names})")
+        return raised[0] if raised else said
+
     def agreement(self, out: np.ndarray, y: np.ndarray) -> float:
         """How closely the outputs follow the targets (a correlation, 1 = perfectly)."""
         return float(np.corrcoef(out, y)[0, 1])
@@ -159,6 +210,7 @@ class Adapter:
     def _works(self, ctx: Context) -> str | BaseException:
         settings = dict(self.spec.grading.works)
         settings.pop("data", None)
+        settings.pop("calls", None)
         X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         try:
             model, _ = self.train(ctx, ctx.candidate, X, y, **settings)
@@ -173,7 +225,7 @@ class Adapter:
                 f"training data returned {v.show(out)}"
             )
         corr = self.agreement(out, y)
-        if not abs(corr) >= 0.5:
+        if not abs(corr) >= self.works_bar:
             return (
                 f"not scored until the model learns: after fit, {self.output}(X) does not "
                 f"follow the training targets (correlation {corr:.2f})"
@@ -627,46 +679,177 @@ class Estimator(Adapter):
         return model, model.reply("fit", *args, kind="call:fit")
 
 
-class Functions(Adapter):
-    """Module functions, no class (the numerics drills): `call` runs one in a program, and
-    the code works when one of the gate's functions answers two different inputs
-    differently (a missing function costs its own probes, not every probe)."""
+class Clusterer(Estimator):
+    """A clustering (k-means): `fit(X)`, `predict` gives cluster indices, judged up to a
+    relabelling of the clusters; the easy case is blobs whose labels are the true clusters."""
 
-    def call(self, program: Program, name: str, *args: Any, **kwargs: Any) -> Any:
-        return program.function(name, *args, **kwargs)
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        return v.class_labels(model.call("predict", X), n, "predict(X)", mistake).astype(float)
+
+    def agreement(self, out: np.ndarray, y: np.ndarray) -> float:
+        """The share of points in the right cluster under the best relabelling."""
+        return same_partition(out, y)
 
     def _works(self, ctx: Context) -> str | BaseException:
-        calls = self.spec.grading.works.get("calls") or []
-        missing: list[ApiMissing] = []
-        raised: list[CallFailed] = []
-        said = ""
-        for call in calls:
-            name = call["function"]
-            try:
-                outs = [
-                    v.array(self.call(ctx.candidate, name, *map(make_array, a)), name)
-                    for a in call["args"]
-                ]
-            except ApiMissing as exc:
-                missing.append(exc)
-                continue
-            except CallFailed as exc:  # this one raised; another may work
-                raised.append(exc)
-                continue
-            except Fail as fail:
-                said = said or f"not scored until the functions work: {fail.message}"
-                continue
-            if all(o.shape == outs[0].shape and np.allclose(o, outs[0]) for o in outs[1:]):
-                said = said or (
-                    f"not scored until the functions work: {name} gave {v.show(outs[0])} "
-                    "whatever its input"
+        """Skip while predict gives one cluster for everything; a clustering that runs but
+        misses the blobs, or whose centroids are not the means of their points (the update
+        never ran), is wrong, and says so."""
+        settings = {k: x for k, x in self.spec.grading.works.items() if k not in ("data", "calls")}
+        X, truth = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        try:
+            model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
+            got = self.outputs(model, X, len(X))
+            centroids = v.array(model.get("centroids"), "centroids")
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until the model works: {fail.message}"
+        if np.ptp(got) == 0:
+            return f"not scored until the model learns: predict(X) gave {v.show(got)}"
+        what = "on three blobs (the gate of every probe)"
+        share = same_partition(got, truth)
+        if share < 0.5:
+            return Fail(
+                "wrong-solution",
+                f"{what}, predict put only {share:.0%} of the points with their blob",
+            )
+        if centroids.ndim != 2 or centroids.shape[1] != X.shape[1]:
+            return Fail("api-contract", f"centroids has shape {centroids.shape}")
+        nearest = np.argmin(((X[:, None, :] - centroids[None]) ** 2).sum(axis=2), axis=1)
+        spread = float(np.std(X))
+        for j in np.unique(nearest):
+            gap = float(np.linalg.norm(centroids[j] - X[nearest == j].mean(axis=0)))
+            if not gap <= 0.15 * spread:
+                return Fail(
+                    "wrong-solution",
+                    f"{what}, after fit centroid {int(j)} is {v.show(centroids[j])}, {gap:.3g} "
+                    "away from the mean of the points nearest to it: the update step has not "
+                    "moved it there (or fit stopped after its first round)",
                 )
+        return ""
+
+
+class Projector(Estimator):
+    """A projection (PCA): `fit(X)`, `transform(X)` gives (n, k) scores; the easy case is data
+    whose first score, up to sign, is known."""
+
+    def __init__(self, spec: ProblemSpec) -> None:
+        super().__init__(spec)
+        self.output = "transform"
+        self.works_bar = 0.99  # any fixed direction follows the first score a little
+
+    def _works(self, ctx: Context) -> str | BaseException:
+        """Skip unless one of the scores of transform(X) follows one of the data's principal
+        components (in any order, with any sign): a fixed projection does not."""
+        settings = {k: x for k, x in self.spec.grading.works.items() if k not in ("data", "calls")}
+        X, _ = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        try:
+            model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
+            scores = v.array(model.call("transform", X), "transform(X)")
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until the model works: {fail.message}"
+        centred = X - X.mean(axis=0)
+        truth = centred @ np.linalg.svd(centred, full_matrices=False)[2].T
+        if scores.ndim != 2 or scores.shape[0] != len(X) or not np.all(np.isfinite(scores)):
+            return f"not scored until the model works: transform(X) returned {v.show(scores)}"
+        best = 0.0
+        for column in scores.T:
+            if np.ptp(column) > 1e-12:
+                for other in truth.T:
+                    best = max(best, abs(float(np.corrcoef(column, other)[0, 1])))
+        if best == 0.0:
+            return f"not scored until the model learns: transform(X) gave {v.show(scores)}"
+        if best < self.works_bar:
+            return Fail(
+                "wrong-solution",
+                "no score of transform(X) follows a principal component of the data (best "
+                f"correlation {best:.2f}; the gate of every probe)",
+            )
+        return ""
+
+    def defect(self, ctx: Context) -> tuple[str, str] | None:
+        """Means or covariances over the wrong axis, seen on data of more samples than
+        features: a mean of one value per sample, components as long as the samples, or an
+        error where the two axes' lengths meet."""
+        if "defect" not in ctx.memo:
+            ctx.memo["defect"] = None
+            try:
+                ctx.memo["defect"] = self._axis_defect(ctx)
+            except (CallFailed, Fail):
+                pass
+        return ctx.memo["defect"]
+
+    def _axis_defect(self, ctx: Context) -> tuple[str, str] | None:
+        from coach.probes.data import elongated
+
+        X, _ = elongated(n=7, d=3, seed=5)
+        why = (
+            "on X of shape (7, 3), {}: a mean or covariance is taken over the samples' axis "
+            "where the features' is meant (axis=0; np.cov needs rowvar=False)"
+        )
+        model = ctx.candidate.new(n_components=2)
+        try:
+            model.call("fit", X)
+            model.call("transform", X)
+        except CandidateRaised as exc:
+            if any(w in exc.message for w in ("broadcast", "aligned", "mismatch", "matmul")):
+                return "wrong-axis", why.format(f"it raised {exc.describe()}")
+            return None
+        for name, columns in (("mean", 3), ("components", 3)):
+            try:
+                got = np.asarray(model.get(name), dtype=float)
+            except (CallFailed, TypeError, ValueError):
                 continue
-            return ""
-        if calls and len(missing) == len(calls):
-            names = ", ".join(self.spec.interface.functions)
-            return ApiMissing(f"no function of the interface is defined (expected {names})")
-        return raised[0] if raised else said
+            if got.shape[-1:] == (7,):
+                return "wrong-axis", why.format(
+                    f"{name} has shape {got.shape}, not (..., {columns})"
+                )
+        return None
+
+    def outputs(self, model: Model, X: Any, n: int, mistake: str = "api-contract") -> np.ndarray:
+        out = v.array(model.call("transform", X), "transform(X)", mistake)
+        if out.ndim != 2 or out.shape[0] != n:
+            raise Fail(mistake, f"transform(X) returned shape {out.shape}, expected ({n}, k)")
+        return out[:, 0]
+
+
+def same_partition(got: np.ndarray, truth: np.ndarray) -> float:
+    """The share of points whose cluster matches `truth` under the best one-to-one
+    relabelling of the clusters (exact for up to 7 clusters, greedy beyond)."""
+    import itertools
+
+    got_ids, got_codes = np.unique(np.asarray(got), return_inverse=True)
+    true_ids, true_codes = np.unique(np.asarray(truth), return_inverse=True)
+    table = np.zeros((len(got_ids), len(true_ids)), dtype=int)
+    np.add.at(table, (got_codes, true_codes), 1)
+    if min(table.shape) == 0:
+        return 0.0
+    if table.shape[0] > table.shape[1]:
+        table = table.T
+    rows, cols = table.shape
+    if cols <= 7:
+        best = max(
+            sum(table[r, c] for r, c in enumerate(perm))
+            for perm in itertools.permutations(range(cols), rows)
+        )
+    else:
+        best, used = 0, set()
+        for r in np.argsort(-table.max(axis=1)):
+            c = max((c for c in range(cols) if c not in used), key=lambda c: table[r, c])
+            used.add(c)
+            best += table[r, c]
+    return float(best) / max(len(got_codes), 1)
+
+
+class Functions(Adapter):
+    """Module functions, no class (the numerics drills): the code works when one of the
+    gate's functions answers two different inputs differently (a missing function costs its
+    own probes, not every probe)."""
+
+    def works(self, ctx: Context) -> None:
+        self.functions_work(ctx)
 
 
 ADAPTERS: dict[str, type[Adapter]] = {
@@ -674,6 +857,8 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "softmax": Softmax,
     "network": Network,
     "estimator": Estimator,
+    "clusterer": Clusterer,
+    "projector": Projector,
     "functions": Functions,
 }
 

@@ -106,7 +106,46 @@ def scattered(
     return X, rng.integers(0, k, n).astype(float)
 
 
+def duplicates(n: int = 6, d: int = 2, distinct: int = 2, seed: int = 0) -> Data:
+    """`n` points of which only `distinct` differ (each repeated in turn): fewer distinct
+    points than clusters leaves a cluster empty. The labels say which point each is."""
+    rng = np.random.default_rng(seed)
+    points = np.round(rng.uniform(-5, 5, size=(distinct, d)), 1)
+    y = np.arange(n) % distinct
+    return points[y], y.astype(float)
+
+
+def elongated(
+    n: int = 100,
+    d: int = 4,
+    seed: int = 0,
+    offset: float = 0.0,
+    spreads: list[float] | None = None,
+    centred: bool = False,
+    constant: bool = False,
+) -> Data:
+    """Gaussian data whose principal axes are a random rotation of the coordinate axes, with
+    standard deviations `spreads` (default 4, 2, 1, 0.5, ...), centred at `offset` on every
+    axis (`centred`: sample mean exactly 0; `constant`: one more feature, always 0). y is
+    each point's score on the data's first principal component (of the sample, computed
+    here)."""
+    rng = np.random.default_rng(seed)
+    sd = np.asarray(spreads if spreads is not None else 4.0 * 0.5 ** np.arange(d), dtype=float)
+    rotation, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    Z = rng.normal(size=(n, d)) * sd
+    X = Z @ rotation.T
+    if centred:
+        X = X - X.mean(axis=0)
+    if constant:
+        X = np.column_stack([X[:, :1], np.zeros(n), X[:, 1:]])
+    centred_X = X - X.mean(axis=0)
+    top = np.linalg.svd(centred_X, full_matrices=False)[2][0]
+    return X + offset, centred_X @ top
+
+
 GENERATORS: dict[str, Callable[..., Data]] = {
+    "duplicates": duplicates,
+    "elongated": elongated,
     "logistic": logistic,
     "separable": separable,
     "linear": linear,

@@ -22,9 +22,12 @@ def warning_cause(reply: Reply | None) -> tuple[str, str] | None:
     Only the candidate's process can report a warning (it may silence them), so every
     probe that reads one also checks the value the warning would have spoiled.
     """
-    if reply is None:
-        return None
-    for w in reply.warnings:
+    return warnings_cause(reply.warnings) if reply is not None else None
+
+
+def warnings_cause(warnings: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """The mistake the first telling numerical warning of a list points to."""
+    for w in warnings:
         text = str(w.get("message", ""))
         line = f" (line {w['line']})" if isinstance(w.get("line"), int) else ""
         if OVERFLOW in text and ("exp" in text or "power" in text):
@@ -42,6 +45,9 @@ def error_cause(exc: BaseException) -> str | None:
     """The mistake an exception from the candidate points to, if one is plain from it."""
     if isinstance(exc, CallTimedOut):
         return "timeout"
+    warned = warnings_cause(getattr(exc, "warnings", None) or [])
+    if warned:  # a nan or inf that the error came from (eigh of a nan matrix)
+        return warned[0]
     text = f"{getattr(exc, 'kind', '')} {getattr(exc, 'message', exc)}"
     if "Cannot cast ufunc" in text and "output from" in text:
         return "input-mutation"  # `X -= ...` on the caller's integer array: in place

@@ -8,6 +8,8 @@ earns nothing) and `loss` (loss() is the problem's loss up to a constant factor)
 
 from coach.probes.families import (  # noqa: F401  (each module registers its families)
     classes,
+    clusters,
+    components,
     edges,
     functions,
     gradients,
@@ -15,4 +17,5 @@ from coach.probes.families import (  # noqa: F401  (each module registers its fa
     pitfalls,
     speed,
     stability,
+    trees,
 )

@@ -236,6 +236,6 @@ def invalid_setting(ctx: Context, p: P) -> str:
         ) from None
     raise Fail(
         None,
-        f"{what}: predict returned {v.show(got)} instead of raising ValueError (the "
+        f"{what}: {ctx.adapter.output} returned {v.show(got)} instead of raising ValueError (the "
         "setting cannot be met, so any answer is made up)",
     )

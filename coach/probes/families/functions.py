@@ -8,7 +8,6 @@ import numpy as np
 
 from coach.probes import Context, Fail, family
 from coach.probes import values as v
-from coach.probes.adapters import Functions
 from coach.probes.data import make_array
 from coach.probes.evidence import cause_key, error_cause, warning_cause
 from coach.probes.families.common import P
@@ -16,7 +15,7 @@ from coach.results import Status
 from coach.sandbox import CallFailed, CandidateRaised
 
 
-@family("function_values", needs=("works",))
+@family("function_values", needs=("functions",))
 def function_values(ctx: Context, p: P) -> str:
     """Each call returns the reference's value (or the spec's `expect`): same shape, finite,
     within its `tolerance`, and no numerical warning on the way. A call may instead ask only
@@ -28,8 +27,6 @@ def function_values(ctx: Context, p: P) -> str:
     when it is the reference's along the other axis of a 2-D input, or when the function is
     right on its `control` input (`control: {name: args}`, one with no axis to get wrong).
     """
-    if not isinstance(ctx.adapter, Functions):
-        raise Fail("api-contract", "this family needs a problem of functions")
     done = []
     for call in p["calls"]:
         name = call["function"]

@@ -15,7 +15,9 @@ def _calls(ctx: Context, p: P) -> list[tuple[str, tuple[str, ...]]]:
     given = p.get("calls")
     if given:
         return [(name, tuple(args)) for name, args in given.items()]
-    takes_y = {"fit", "loss", "gradients", "score"}
+    takes_y = {"loss", "gradients", "score"}
+    if ctx.spec.grading.supervised:
+        takes_y.add("fit")
     return [(m, ("X", "y") if m in takes_y else ("X",)) for m in ctx.spec.interface.methods]
 
 
@@ -28,7 +30,8 @@ def input_mutation(ctx: Context, p: P) -> str:
     arrays = {"X": X, "y": y}
     checked: list[str] = []
     for variant in p.get("variants", [{}]):
-        settings = settings_of(p, learning_rate=0.1 if gd.classifier else 0.01, n_iterations=20)
+        steps = {"learning_rate": 0.1 if gd.classifier else 0.01, "n_iterations": 20}
+        settings = settings_of(p, **(steps if gd.iterates else {}))
         model = ctx.candidate.new(optional=TUNABLE, **settings, **variant)
         how = ", ".join(f"{k}={x!r}" for k, x in variant.items())
         for method, names in _calls(ctx, p):
