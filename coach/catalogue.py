@@ -1101,6 +1101,94 @@ VARIANTS: dict[tuple[str, str], str] = {
         "    def loss(self, X, y): ...\n"
         "    def gradients(self, X, y): ...  # returns (dw, db)"
     ),
+    # k-means
+    ("wrong-solution", "kmeans"): (
+        "for _ in range(self.max_iter):\n"
+        "    labels = np.argmin(((X[:, None] - C[None]) ** 2).sum(axis=2), axis=1)\n"
+        "    new = np.array([X[labels == j].mean(0) if np.any(labels == j) else C[j]\n"
+        "                    for j in range(len(C))])  # a new array, not C itself\n"
+        "    moved, C = np.max(((new - C) ** 2).sum(axis=1)), new\n"
+        "    if moved <= self.tol:\n"
+        "        break"
+    ),
+    ("loss-not-decreasing", "kmeans"): (
+        "labels = np.argmin(((X[:, None] - C[None]) ** 2).sum(axis=2), axis=1)  # every point\n"
+        "C = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else C[j]\n"
+        "              for j in range(len(C))])  # the mean, exactly: no step size"
+    ),
+    ("api-contract", "kmeans"): (
+        "rng = np.random.default_rng(self.random_state)  # every draw comes from here\n"
+        "C = X[rng.choice(len(X), self.n_clusters, replace=False)]"
+    ),
+    ("edge-case", "kmeans"): (
+        "starts = rng.choice(len(X), k, replace=False)  # k distinct points, even k = n\n"
+        "C = X[starts].reshape(k, X.shape[1])  # (k, d) also for k = 1"
+    ),
+    ("unvectorized", "kmeans"): (
+        "d2 = (X**2).sum(1)[:, None] + (C**2).sum(1)[None, :] - 2 * X @ C.T  # (n, k)\n"
+        "labels = np.argmin(d2, axis=1)  # a loop over the k clusters is fine, not over X"
+    ),
+    ("input-mutation", "kmeans"): (
+        "def fit(self, X):\n"
+        "    X = np.array(X, dtype=float)  # a private copy: centring it is safe now\n"
+        "    X = X - X.mean(axis=0)"
+    ),
+    # PCA
+    ("wrong-solution", "pca"): (
+        "values, vectors = np.linalg.eigh(Xc.T @ Xc / (n - 1))\n"
+        "order = np.argsort(values)[::-1]  # largest first: values and vectors together\n"
+        "self.components = vectors[:, order[:k]].T  # eigh's columns, as rows\n"
+        "self.explained_variance = values[order[:k]]\n"
+        "self.explained_variance_ratio = self.explained_variance / values.sum()  # total"
+    ),
+    ("wrong-axis", "pca"): (
+        "self.mean = X.mean(axis=0)  # one mean per feature\n"
+        "cov = np.cov(X, rowvar=False)  # (d, d): features by features"
+    ),
+    ("edge-case", "pca"): (
+        "if not 1 <= self.n_components <= X.shape[1]:\n"
+        "    raise ValueError(f'n_components={self.n_components} exceeds {X.shape[1]} features')"
+    ),
+    ("api-contract", "pca"): (
+        "self.components = vectors[:, order[:k]].T  # (k, d): one row per component\n"
+        "Z = (X - self.mean) @ self.components.T  # transform: (m, k)"
+    ),
+    ("input-mutation", "pca"): (
+        "def transform(self, X):\n"
+        "    return (np.asarray(X, dtype=float) - self.mean) @ self.components.T  # no -="
+    ),
+    # decision tree
+    ("wrong-solution", "decision_tree"): (
+        "def entropy(y):\n"
+        "    _, counts = np.unique(y, return_counts=True)\n"
+        "    p = counts / counts.sum()\n"
+        "    return float(-np.sum(p * np.log2(p)))  # bits\n"
+        "def information_gain(y, left, right):\n"
+        "    w = len(left) / len(y)  # each child weighted by its share\n"
+        "    return entropy(y) - w * entropy(left) - (1 - w) * entropy(right)"
+    ),
+    ("log-of-zero", "decision_tree"): (
+        "_, counts = np.unique(y, return_counts=True)  # only labels present: no p of 0\n"
+        "p = counts / counts.sum()\n"
+        "h = -np.sum(p * np.log2(p))"
+    ),
+    ("cannot-overfit", "decision_tree"): (
+        "X = np.asarray(X, dtype=float)  # midpoints such as 1.5 stay 1.5\n"
+        "goes_left = X[:, j] <= threshold  # the same comparison in fit and predict"
+    ),
+    ("api-contract", "decision_tree"): (
+        "deep = self.max_depth is not None and depth >= self.max_depth\n"
+        "small = len(y) < self.min_samples_split  # fewer than, not equal to\n"
+        "leaf = deep or small or len(np.unique(y)) == 1  # a lone leaf has depth 0"
+    ),
+    ("edge-case", "decision_tree"): (
+        "if not any(np.ptp(X[:, j]) > 0 for j in range(X.shape[1])):  # no split possible\n"
+        "    node = {'label': int(np.argmax(np.bincount(codes)))}  # ties to the smallest"
+    ),
+    ("input-mutation", "decision_tree"): (
+        "order = np.argsort(X[:, j])  # sort an index, not the caller's rows\n"
+        "xs, ys = X[order, j], y[order]  # new arrays"
+    ),
 }
 
 # (mistake, problem) -> the fix to give for that problem, where the entry's own is another's
@@ -1117,6 +1205,67 @@ FIX_VARIANTS: dict[tuple[str, str], str] = {
     ("wrong-solution", "knn"): (
         "Predict the majority label of the k nearest training points by Euclidean distance, "
         "ties to the smallest label, and compare with a brute-force loop on a few points."
+    ),
+    ("wrong-solution", "kmeans"): (
+        "Alternate assignment to the nearest centroid and the mean update until the centroids "
+        "move by at most tol (copy the old centroids first, or the shift is always 0); "
+        "compute labels and inertia from the final centroids, inertia squared and summed."
+    ),
+    ("loss-not-decreasing", "kmeans"): (
+        "Each round assigns every point to its nearest centroid (squared Euclidean) and moves "
+        "every centroid to the exact mean of its points: mini-batches, damped or overshooting "
+        "moves and other distances can raise the inertia."
+    ),
+    ("api-contract", "kmeans"): (
+        "Draw every random choice (starts and re-seeds) from one generator seeded with "
+        "random_state, and keep to the interface's names (`coach show kmeans`)."
+    ),
+    ("edge-case", "kmeans"): (
+        "Keep centroids (k, d) for every k, even k = 1, and start from k distinct points "
+        "(replace=False), so that k = n puts every point in its own cluster."
+    ),
+    ("unvectorized", "kmeans"): (
+        "Compute the (n, k) matrix of squared distances at once, by broadcasting or the "
+        "expanded formula; a loop over the k clusters is fine, a loop over the points is not."
+    ),
+    ("wrong-solution", "pca"): (
+        "Sort eigh's eigenvalues in decreasing order and take the matching columns of its "
+        "vector matrix as rows; divide each ratio by the total variance of all d directions, "
+        "and add the mean back in inverse_transform."
+    ),
+    ("wrong-axis", "pca"): (
+        "Means and covariances run over the samples: X.mean(axis=0), Xc.T @ Xc (d x d), "
+        "np.cov(X, rowvar=False); square data is where the wrong axis runs silently."
+    ),
+    ("edge-case", "pca"): (
+        "Check n_components against the number of features in fit and raise a ValueError "
+        "that says so: k directions cannot be found in fewer than k dimensions."
+    ),
+    ("api-contract", "pca"): (
+        "components is (k, d): one unit-length row per component (transpose eigh's columns), "
+        "and the attribute names are those of the statement (`coach show pca`)."
+    ),
+    ("wrong-solution", "decision_tree"): (
+        "Entropy in bits (log2) over the labels present, gini as 1 - sum of p squared, the "
+        "gain weighting each child by its share; try every feature, and return the labels "
+        "given in y (map internal codes back)."
+    ),
+    ("log-of-zero", "decision_tree"): (
+        "Count only the labels present (np.unique(y, return_counts=True)), so no proportion "
+        "is 0: 0 * log2(0) must count as 0, not nan."
+    ),
+    ("cannot-overfit", "decision_tree"): (
+        "With no depth limit, split until a node is pure or no feature has two distinct values; "
+        "keep X as floats so midpoints are exact, and route rows with the same comparison "
+        "in fit and predict."
+    ),
+    ("api-contract", "decision_tree"): (
+        "Stop at depth == max_depth and below min_samples_split samples (n < min_samples_split), "
+        "and count depth in splits: a tree that is one leaf has depth 0."
+    ),
+    ("edge-case", "decision_tree"): (
+        "Make a leaf when the node is pure or no split is possible (identical rows), break "
+        "majority ties to the smallest label, and avoid recursing once per row."
     ),
     ("wrong-solution", "numerics"): (
         "Follow each formula in the statement exactly (mean, not sum; population std; "

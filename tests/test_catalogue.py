@@ -232,6 +232,9 @@ MARKERS = {
     "softmax_regression": ("SoftmaxRegression", "P - Y"),
     "knn": ("KNNClassifier", "self.X", "nearest"),
     "numerics": ("def top_k", "def one_hot", "def binary_cross_entropy"),
+    "kmeans": ("self.max_iter", "self.n_clusters"),
+    "pca": ("self.components", "eigh("),
+    "decision_tree": ("def entropy", "max_depth", "np.log2"),
 }
 ALWAYS_CITABLE = ("api-contract", "wrong-solution", "edge-case", "cannot-overfit", "crash")
 

@@ -35,9 +35,12 @@ def honours_setting(ctx: Context, p: P) -> str:
         settings = settings_of(case)
         # a tree that differs anyway (another choice among tied splits, a wrong split) is
         # held to the limit alone; one that agrees by default must agree with the setting
-        offset = _size(gd.train(ctx, ctx.candidate, X, y)[0], measure) - _size(
-            gd.train(ctx, ctx.reference, X, y)[0], measure
-        )
+        key = f"default {measure} on {case['data']!r}"
+        if key not in ctx.memo:
+            ctx.memo[key] = _size(gd.train(ctx, ctx.candidate, X, y)[0], measure) - _size(
+                gd.train(ctx, ctx.reference, X, y)[0], measure
+            )
+        offset = ctx.memo[key]
         how = ", ".join(f"{k}={x!r}" for k, x in settings.items()) or "the defaults"
         reference = gd.train(ctx, ctx.reference, X, y, **settings)[0]
         expected = _size(reference, measure)
