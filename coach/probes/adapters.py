@@ -142,28 +142,12 @@ class Adapter:
         A class whose methods return constants, random numbers or nothing does not; code
         that learns backwards (gradient ascent) does, and its mistake is found elsewhere.
         """
-        found = ctx.memo.get("works")
-        if found is None:
-            found = self._works(ctx)
-            if not isinstance(found, WorkerDied):  # a forged reply may not come again
-                ctx.memo["works"] = found
-        if isinstance(found, BaseException):
-            raise found
-        if found:
-            raise Skip(found)
+        _gate(ctx, "works", self._works)
 
     def functions_work(self, ctx: Context) -> None:
         """Skip unless one of the gate's module functions (`grading.works.calls`) answers
         two different inputs differently."""
-        found = ctx.memo.get("functions")
-        if found is None:
-            found = self._functions_work(ctx)
-            if not isinstance(found, WorkerDied):  # a forged reply may not come again
-                ctx.memo["functions"] = found
-        if isinstance(found, BaseException):
-            raise found
-        if found:
-            raise Skip(found)
+        _gate(ctx, "functions", self._functions_work)
 
     def _functions_work(self, ctx: Context) -> str | BaseException:
         calls = self.spec.grading.works.get("calls") or []
@@ -208,9 +192,7 @@ class Adapter:
         return None
 
     def _works(self, ctx: Context) -> str | BaseException:
-        settings = dict(self.spec.grading.works)
-        settings.pop("data", None)
-        settings.pop("calls", None)
+        settings = _gate_settings(self.spec)
         X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         try:
             model, _ = self.train(ctx, ctx.candidate, X, y, **settings)
@@ -694,7 +676,7 @@ class Clusterer(Estimator):
         """Skip while predict gives one cluster for everything; a clustering that runs but
         misses the blobs, or whose centroids are not the means of their points (the update
         never ran), is wrong, and says so."""
-        settings = {k: x for k, x in self.spec.grading.works.items() if k not in ("data", "calls")}
+        settings = _gate_settings(self.spec)
         X, truth = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         try:
             model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
@@ -741,7 +723,7 @@ class Projector(Estimator):
     def _works(self, ctx: Context) -> str | BaseException:
         """Skip unless one of the scores of transform(X) follows one of the data's principal
         components (in any order, with any sign): a fixed projection does not."""
-        settings = {k: x for k, x in self.spec.grading.works.items() if k not in ("data", "calls")}
+        settings = _gate_settings(self.spec)
         X, _ = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         try:
             model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
@@ -813,6 +795,25 @@ class Projector(Estimator):
         if out.ndim != 2 or out.shape[0] != n:
             raise Fail(mistake, f"transform(X) returned shape {out.shape}, expected ({n}, k)")
         return out[:, 0]
+
+
+def _gate(ctx: Context, name: str, run: Any) -> None:
+    """Run a gate once per grade: raise what it found (an error, or a Skip saying why the
+    code is not scored yet), or return when the code works."""
+    found = ctx.memo.get(name)
+    if found is None:
+        found = run(ctx)
+        if not isinstance(found, WorkerDied):  # a forged reply may not come again
+            ctx.memo[name] = found
+    if isinstance(found, BaseException):
+        raise found
+    if found:
+        raise Skip(found)
+
+
+def _gate_settings(spec: ProblemSpec) -> dict[str, Any]:
+    """The gate's fit settings: `grading.works` without its data and function calls."""
+    return {k: x for k, x in spec.grading.works.items() if k not in ("data", "calls")}
 
 
 def same_partition(got: np.ndarray, truth: np.ndarray) -> float:
