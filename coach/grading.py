@@ -217,6 +217,7 @@ CORE_FAMILIES = (  # does it learn at all
     "known_partition",
     "reference_inertia",
     "principal_components",
+    "optimizer_steps",
 )
 FOLLOWERS = ("wrong-solution", "edge-case", "cannot-overfit")  # what a wrong core shows as
 

@@ -80,7 +80,14 @@ class Grading(_Strict):
     """How the grader drives the candidate's code (see coach.probes.adapters)."""
 
     model: Literal[
-        "gradient_descent", "softmax", "network", "estimator", "clusterer", "projector", "functions"
+        "gradient_descent",
+        "softmax",
+        "network",
+        "estimator",
+        "clusterer",
+        "projector",
+        "optimizer",
+        "functions",
     ] = "gradient_descent"
     # what predict returns when there is no predict_proba: labels (classification) or values
     task: Literal["classification", "regression"] | None = None

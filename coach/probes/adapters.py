@@ -602,7 +602,12 @@ class Softmax(GradientModel):
 
 class Network(GradientModel):
     """A network: `weights` and `biases` are lists (one array a layer, any sizes), the
-    gradients a pair of such lists, and predict_proba an (n, K) array."""
+    gradients a pair of such lists, and predict_proba an (n, K) array. A layer may be kept
+    as (fan_in, fan_out) or (fan_out, fan_in): values are set in the model's own layout."""
+
+    def __init__(self, spec: ProblemSpec) -> None:
+        super().__init__(spec)
+        self._layouts: dict[tuple[int, str, str], bool] = {}
 
     def parameters(self, model: Model) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
@@ -615,7 +620,13 @@ class Network(GradientModel):
         return found
 
     def set_parameter(self, model: Model, name: str, value: np.ndarray) -> None:
-        model.set(name, np.asarray(value))
+        """Set a layer's array, transposed when the model keeps it as (fan_out, fan_in)."""
+        value = np.asarray(value)
+        key = (id(model.program), str(model.handle.id), name)
+        if key not in self._layouts:
+            held = np.shape(model.get(name))
+            self._layouts[key] = value.ndim == 2 and held == value.shape[::-1] != value.shape
+        model.set(name, value.T if self._layouts[key] else value)
 
     def gradient_arrays(
         self, model: Model, X: Any, y: Any, shapes: dict[str, tuple[int, ...]]
@@ -844,6 +855,33 @@ def same_partition(got: np.ndarray, truth: np.ndarray) -> float:
     return float(best) / max(len(got_codes), 1)
 
 
+class Optimizer(Adapter):
+    """An optimiser (Adam): `step(params, grads)` returns new parameters. It works when
+    twenty steps on a quadratic bowl, fed the gradient at its own answers, move toward the
+    minimum."""
+
+    def _works(self, ctx: Context) -> str | BaseException:
+        x = np.array([1.0, -2.0])
+        try:
+            model = ctx.candidate.new(**_gate_settings(self.spec))
+            for _ in range(20):
+                x = v.array(model.call("step", x, 2 * x), "step(params, grads)")
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until step works: {fail.message}"
+        if (
+            x.shape != (2,)
+            or not np.all(np.isfinite(x))
+            or not np.linalg.norm(x) < 0.9 * np.sqrt(5)
+        ):
+            return (
+                "not scored until step works: 20 steps on f(x) = |x|^2 from [1, -2] ended at "
+                f"{v.show(x)}, no nearer the minimum at 0"
+            )
+        return ""
+
+
 class Functions(Adapter):
     """Module functions, no class (the numerics drills): the code works when one of the
     gate's functions answers two different inputs differently (a missing function costs its
@@ -860,6 +898,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "estimator": Estimator,
     "clusterer": Clusterer,
     "projector": Projector,
+    "optimizer": Optimizer,
     "functions": Functions,
 }
 

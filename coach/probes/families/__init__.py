@@ -14,6 +14,8 @@ from coach.probes.families import (  # noqa: F401  (each module registers its fa
     functions,
     gradients,
     learning,
+    networks,
+    optimizers,
     pitfalls,
     speed,
     stability,

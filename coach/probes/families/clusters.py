@@ -1,6 +1,6 @@
 """Families for clusterings (k-means): the known partition, the reference's inertia, empty
-clusters, an objective that never rises, the objective's value, repeatable runs and the
-extreme numbers of clusters. Clusters are compared up to relabelling everywhere, and the
+clusters, an objective that never rises, the objective's value and the extreme numbers of
+clusters. Clusters are compared up to relabelling everywhere, and the
 objective is computed here from the candidate's centroids, not read from it."""
 
 from __future__ import annotations
@@ -285,28 +285,6 @@ def _objective_when_cut_short(ctx: Context, p: P, X: np.ndarray, k: int) -> str:
         f"after a fit cut short by max_iter=2, inertia is {got:.6g} but the final centroids "
         f"and labels give {expected:.6g}: compute inertia from the centroids fit ends with",
     )
-
-
-@family("repeatable", needs=("works",))
-def repeatable(ctx: Context, p: P) -> str:
-    """Two fits with the same random_state end at the same centroids."""
-    X, _ = ctx.data(p["data"])
-    k = int(p.get("n_clusters", 3))
-    seed = int(p.get("seed", 7))
-    runs = [centroids_of(fit_clusters(ctx, X, n_clusters=k, random_state=seed)[0], k, X.shape[1])]
-    for _ in range(int(p.get("runs", 3)) - 1):
-        runs.append(
-            centroids_of(fit_clusters(ctx, X, n_clusters=k, random_state=seed)[0], k, X.shape[1])
-        )
-        if not np.array_equal(runs[-1], runs[0]):
-            row = int(np.flatnonzero(np.any(runs[-1] != runs[0], axis=1))[0])
-            raise Fail(
-                None,
-                f"two fits with random_state={seed} ended at different centroids (centroid "
-                f"{row}: {v.show(runs[0][row])} and {v.show(runs[-1][row])}): the starts must "
-                "come from a generator seeded with random_state",
-            )
-    return f"{len(runs)} fits with random_state={seed} end at the same centroids"
 
 
 @family("extreme_k", needs=("works",))

@@ -193,7 +193,8 @@ def _same_labels(
 
 @family("loss_monotonic", needs=("loss",))
 def loss_monotonic(ctx: Context, p: P) -> str:
-    """The full-batch training loss never rises."""
+    """The full-batch training loss never rises (unless `monotonic: false`) and, with
+    `fall`, loses at least that share of its first value."""
     gd = gradient_model(ctx)
     X, y = ctx.data(p.get("data", {"generator": "logistic", "n": 200, "seed": 3}))
     model, fit = gd.train(
@@ -203,7 +204,16 @@ def loss_monotonic(ctx: Context, p: P) -> str:
     if warning_cause(fit) or not np.all(np.isfinite(values)):
         message = f"the loss history is not finite ({v.show(values)})"
         raise gd.fail_fit(ctx, model, fit, message, mistake="loss-not-decreasing")
-    rise = first_rise(values)
+    fall = p.get("fall")  # a share the loss must lose (a network's need not fall steadily)
+    if fall is not None and not values[-1] <= (1 - float(fall)) * values[0]:
+        raise gd.fail_fit(
+            ctx,
+            model,
+            fit,
+            f"the training loss went from {values[0]:.4g} to {values[-1]:.4g} in {len(values)} "
+            f"iterations; it must lose at least {float(fall):.0%} of its start",
+        )
+    rise = first_rise(values) if p.get("monotonic", True) else None
     if rise is not None:
         seen = (
             f"the full-batch loss went up at iteration {rise + 1}: "

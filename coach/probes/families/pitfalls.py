@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from coach.probes import Context, Fail, family
+from coach.probes import values as v
 from coach.probes.adapters import TUNABLE
 from coach.probes.families.common import P, settings_of
 from coach.sandbox import CallFailed
@@ -61,3 +62,35 @@ def _diff(before: np.ndarray, now: np.ndarray) -> str:
         f"{len(differ)} of {before.size} entries differ "
         f"(e.g. [{where}] was {before[at].item()!r}, now {now[at].item()!r})"
     )
+
+
+@family("repeatable", needs=("works",))
+def repeatable(ctx: Context, p: P) -> str:
+    """Fits with the same random_state end at the same `attribute` (centroids, weights):
+    every random draw must come from a generator seeded with it."""
+    X, y = ctx.data(p["data"])
+    seed = int(p.get("seed", 7))
+    attribute = str(p.get("attribute", "centroids"))
+    settings = {**settings_of(p), "random_state": seed}
+
+    def fitted() -> list[np.ndarray]:
+        model, _ = ctx.adapter.train(ctx, ctx.candidate, X, y, **settings)
+        value = model.get(attribute)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return [np.asarray(v.array(item, attribute), dtype=float) for item in items]
+
+    first = fitted()
+    for _ in range(int(p.get("runs", 3)) - 1):
+        again = fitted()
+        for i, (a, b) in enumerate(zip(first, again, strict=False)):
+            if a.shape != b.shape or not np.array_equal(a, b):
+                where = f"{attribute}[{i}]" if len(first) > 1 else attribute
+                differ = np.flatnonzero(a.ravel() != b.ravel()) if a.shape == b.shape else [0]
+                j = int(differ[0])
+                raise Fail(
+                    None,
+                    f"two fits with random_state={seed} ended with different {where} (entry "
+                    f"{j}: {a.ravel()[j]:.6g} and {b.ravel()[j]:.6g}): every random draw must "
+                    "come from a generator seeded with random_state",
+                )
+    return f"fits with random_state={seed} end with the same {attribute}"
