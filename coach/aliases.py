@@ -25,6 +25,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "alpha": ("lambda_", "lambd", "l2", "reg", "reg_lambda", "lambda_param"),
     "n_clusters": ("k", "K", "num_clusters"),
     "k": ("n_neighbors",),
+    "layer_sizes": ("sizes", "layer_dims", "layers_dims", "architecture"),
     "max_iter": ("max_iters", "n_iters", "n_iter", "max_iterations", "iterations"),
     "random_state": ("seed", "random_seed", "rng_seed"),
     "n_components": ("num_components", "k", "n_comp"),
@@ -35,8 +36,9 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "weights": ("w", "W", "w_", "coef_", "theta", "beta"),
+    "weights": ("w", "W", "w_", "coef_", "coefs_", "Ws", "theta", "beta"),
     "bias": ("b", "b_", "intercept_"),
+    "biases": ("b", "B", "bs", "intercepts_", "intercepts"),
     "loss_history": (
         "losses",
         "losses_",

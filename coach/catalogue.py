@@ -1189,6 +1189,86 @@ VARIANTS: dict[tuple[str, str], str] = {
         "order = np.argsort(X[:, j])  # sort an index, not the caller's rows\n"
         "xs, ys = X[order, j], y[order]  # new arrays"
     ),
+    # neural network
+    ("wrong-gradient", "neural_network"): (
+        "delta = (probs - onehot) / n  # at the logits\n"
+        "for l in reversed(range(len(W))):\n"
+        "    dW[l], db[l] = a[l].T @ delta, delta.sum(axis=0)\n"
+        "    if l:\n"
+        "        delta = (delta @ W[l].T) * (a[l] > 0)  # W transposed, then the ReLU mask"
+    ),
+    ("gradient-sign", "neural_network"): (
+        "dW, db = self.gradients(X, y)  # of the loss itself: P - Y, not Y - P\n"
+        "self.weights = [W - self.learning_rate * g for W, g in zip(self.weights, dW)]"
+    ),
+    ("bad-initialization", "neural_network"): (
+        "rng = np.random.default_rng(self.random_state)\n"
+        "self.weights = [rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out))\n"
+        "                for n_in, n_out in zip(sizes[:-1], sizes[1:])]"
+    ),
+    ("exploding-gradients", "neural_network"): (
+        "W = rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out))  # He: the signal keeps its size"
+    ),
+    ("cannot-overfit", "neural_network"): (
+        "def predict(self, X):\n"
+        "    return np.argmax(self.predict_proba(X), axis=1)  # the output layer's classes"
+    ),
+    ("api-contract", "neural_network"): (
+        "rng = np.random.default_rng(self.random_state)  # every draw comes from here\n"
+        "self.weights = [rng.normal(0, np.sqrt(2 / a), (a, b)) for a, b in pairs]  # a list"
+    ),
+    ("edge-case", "neural_network"): (
+        "h = np.maximum(a @ W + b, 0)  # (n, units) also for one unit: no squeeze\n"
+        "for W, b in zip(self.weights[:-1], self.biases[:-1]):  # any number of layers\n"
+        "    a = np.maximum(a @ W + b, 0)"
+    ),
+    ("log-of-zero", "neural_network"): (
+        "z = z - z.max(axis=1, keepdims=True)\n"
+        "log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # log-softmax: finite\n"
+        "loss = -np.mean(log_p[np.arange(len(y)), y])"
+    ),
+    ("loss-not-decreasing", "neural_network"): (
+        "for _ in range(self.n_iterations):\n"
+        "    dW, db = self.gradients(X, y)  # at the current weights, every step\n"
+        "    ...\n"
+        "    self.loss_history.append(self.loss(X, y))"
+    ),
+    ("unvectorized", "neural_network"): (
+        "a = X  # the whole batch: (n, d)\n"
+        "for W, b in zip(self.weights[:-1], self.biases[:-1]):\n"
+        "    a = np.maximum(a @ W + b, 0)  # one matrix product per layer, no loop over rows"
+    ),
+    ("input-mutation", "neural_network"): (
+        "def fit(self, X, y):\n"
+        "    X = np.array(X, dtype=float)  # a private copy\n"
+        "    Y = np.eye(self.layer_sizes[-1])[y]  # a new one-hot array; y is left as it came"
+    ),
+    # Adam
+    ("wrong-solution", "adam"): (
+        "self.t += 1\n"
+        "self.m = self.beta1 * self.m + (1 - self.beta1) * g\n"
+        "self.v = self.beta2 * self.v + (1 - self.beta2) * g**2\n"
+        "m_hat = self.m / (1 - self.beta1**self.t)\n"
+        "v_hat = self.v / (1 - self.beta2**self.t)\n"
+        "new = params - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)"
+    ),
+    ("division-by-zero", "adam"): (
+        "step = m_hat / (np.sqrt(v_hat) + self.epsilon)  # 0 / (0 + eps) is 0, not nan"
+    ),
+    ("edge-case", "adam"): (
+        "params = np.asarray(params, dtype=float)\n"
+        "new = params - lr * m_hat / (np.sqrt(v_hat) + eps)  # same shape: no ravel, no squeeze"
+    ),
+    ("input-mutation", "adam"): (
+        "def step(self, params, grads):\n"
+        "    ...\n"
+        "    return params - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)"
+    ),
+    ("api-contract", "adam"): (
+        "class Adam:\n"
+        "    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8): ...\n"
+        "    def step(self, params, grads): ...  # returns the new params"
+    ),
 }
 
 # (mistake, problem) -> the fix to give for that problem, where the entry's own is another's
@@ -1270,6 +1350,55 @@ FIX_VARIANTS: dict[tuple[str, str], str] = {
     ("wrong-solution", "numerics"): (
         "Follow each formula in the statement exactly (mean, not sum; population std; "
         "indices best first, equal scores by smaller index) and check small cases by hand."
+    ),
+    ("wrong-gradient", "neural_network"): (
+        "Backpropagate from delta = (P - Y) / n at the logits: dW = a.T @ delta per layer, then "
+        "delta @ W.T times the ReLU's mask (a > 0) for the layer below; check every layer "
+        "against central differences of your loss."
+    ),
+    ("gradient-sign", "neural_network"): (
+        "Return the gradient of the loss (P - Y at the logits, not Y - P) and subtract it in "
+        "fit: W -= learning_rate * dW."
+    ),
+    ("bad-initialization", "neural_network"): (
+        "Start each layer's weights at random, rng.normal(0, sqrt(2 / fan_in)), from a "
+        "generator seeded with random_state: equal starts keep every hidden unit identical."
+    ),
+    ("cannot-overfit", "neural_network"): (
+        "predict is the argmax of the output layer's probabilities, and a network with a "
+        "hidden layer must fit XOR: check it on the four points first."
+    ),
+    ("api-contract", "neural_network"): (
+        "Keep to the interface (`coach show neural_network`): weights and biases are lists, "
+        "gradients returns (list of dW, list of db), and random_state seeds every draw."
+    ),
+    ("edge-case", "neural_network"): (
+        "Loop over layer_sizes rather than naming layers, and keep 2-D arrays throughout "
+        "(no squeeze), so one hidden unit and three hidden layers work alike."
+    ),
+    ("loss-not-decreasing", "neural_network"): (
+        "Take every step with the gradient at the current weights, on the whole batch, with the "
+        "given learning rate, and append the loss after each step."
+    ),
+    ("unvectorized", "neural_network"): (
+        "Push the whole batch through each layer with one matrix product; a loop over the "
+        "layers is fine, a loop over the samples is not."
+    ),
+    ("wrong-solution", "adam"): (
+        "Follow the update exactly: t grows every step, both moments are bias-corrected with "
+        "1 - beta^t, epsilon goes after the square root, and the state lives on self."
+    ),
+    ("division-by-zero", "adam"): (
+        "Keep epsilon in the denominator, after the square root: a zero gradient then moves "
+        "nothing instead of dividing 0 by 0."
+    ),
+    ("edge-case", "adam"): (
+        "Return an array of the shape given (a vector stays a vector, a matrix a matrix); do "
+        "not ravel or squeeze the parameters."
+    ),
+    ("api-contract", "adam"): (
+        "Keep to the interface (`coach show adam`): a class Adam with the four settings and a "
+        "method step(params, grads) returning the new parameters."
     ),
 }
 

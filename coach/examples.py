@@ -45,7 +45,7 @@ def _run(program: Program, example: Example) -> ExampleResult:
         try:
             value: Any
             if step.new is not None:
-                args = {k: spec_value(v) for k, v in step.new.items()}
+                args = dict(step.new)  # settings as written: layer_sizes stays a list of ints
                 model = program.new(optional=tuple(args), **args)
                 continue
             if step.function is not None:

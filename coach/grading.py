@@ -111,7 +111,7 @@ class Grader:
             result.status, result.message = fail.status, fail.message
             result.mistake = fail.mistake or entry.mistake
             result.cause = fail.cause
-            result.explained = fail.mistake is not None
+            result.explained = fail.mistake is not None and not fail.symptom
         except ApiMissing as exc:
             result.status, result.mistake, result.message = Status.FAIL, "api-contract", exc.message
         except CallTimedOut as exc:

@@ -220,7 +220,13 @@ class Worker:
                 ) from None
             return None
         items = list(_items(current, attr))
-        items[index] = _like(items[index], value, f"{name}[{index}]")
+        held = items[index]
+        new = _like(held, value, f"{name}[{index}]")
+        if isinstance(held, np.ndarray) and held.dtype.kind == "f" and held.flags.writeable:
+            if isinstance(new, np.ndarray) and new.shape == held.shape:
+                held[...] = new  # into the array itself: a property may build the list anew
+                return None
+        items[index] = new
         if isinstance(current, list):
             current[index] = items[index]  # in place: the candidate may hold the same list
         else:

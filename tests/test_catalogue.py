@@ -235,6 +235,8 @@ MARKERS = {
     "kmeans": ("self.max_iter", "self.n_clusters"),
     "pca": ("self.components", "eigh("),
     "decision_tree": ("def entropy", "max_depth", "np.log2"),
+    "neural_network": ("self.weights[:-1]", "a[l].T"),
+    "adam": ("self.beta1", "m_hat"),
 }
 ALWAYS_CITABLE = ("api-contract", "wrong-solution", "edge-case", "cannot-overfit", "crash")
 

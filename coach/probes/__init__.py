@@ -44,7 +44,9 @@ OWN: dict[str, dict[str, Family]] = {}
 class Fail(Exception):
     """A probe's verdict that the code is wrong: the mistake it cites and what was seen.
 
-    `mistake=None` cites the spec entry's own mistake.
+    `mistake=None` cites the spec entry's own mistake. `symptom=True`: the mistake named is
+    what the failure looks like, not evidence of its cause (a core probe's unexplained
+    failure may explain it; see coach.grading.attribute_to_the_core).
     """
 
     def __init__(
@@ -53,12 +55,14 @@ class Fail(Exception):
         message: str,
         status: Status = Status.FAIL,
         cause: str | None = None,
+        symptom: bool = False,
     ) -> None:
         super().__init__(message)
         self.mistake = mistake
         self.message = message
         self.status = status
         self.cause = cause
+        self.symptom = symptom
 
 
 class Skip(Exception):

@@ -609,6 +609,48 @@ class Network(GradientModel):
         super().__init__(spec)
         self._layouts: dict[tuple[int, str, str], bool] = {}
 
+    def _works(self, ctx: Context) -> str | BaseException:
+        """The outputs follow the targets after fit, and fit changed them: a random network
+        that never trains follows easy blobs too."""
+        found = super()._works(ctx)
+        if found:
+            return found
+        settings = _gate_settings(self.spec)
+        X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        try:
+            once, _ = self.train(ctx, ctx.candidate, X, y, **{**settings, "n_iterations": 1})
+            many, _ = self.train(ctx, ctx.candidate, X, y, **settings)
+            before, after = self.outputs(once, X, len(y)), self.outputs(many, X, len(y))
+        except CallFailed as exc:
+            return exc
+        except Fail as fail:
+            return f"not scored until the model works: {fail.message}"
+        if np.allclose(before, after, atol=1e-9):
+            return (
+                "not scored until the model learns: predict_proba is the same after 1 and after "
+                f"{settings.get('n_iterations', 100)} iterations of fit"
+            )
+        return ""
+
+    def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
+        """A start that left every hidden unit of a layer identical explains any bad fit."""
+        try:
+            layers = model.get("weights")
+            for i, layer in enumerate(layers[:-1] if isinstance(layers, (list, tuple)) else []):
+                W = np.asarray(layer, dtype=float)
+                if (
+                    W.ndim == 2
+                    and min(W.shape) > 1
+                    and (np.allclose(W, W[:, :1]) or np.allclose(W, W[:1]))
+                ):
+                    return "bad-initialization", (
+                        f"after fit, the hidden units of layer {i} all have the same weights "
+                        f"({v.show(W)}): started equal, they get equal gradients forever"
+                    )
+        except (CallFailed, TypeError, ValueError):
+            pass
+        return super().explain(ctx, model, fit)
+
     def parameters(self, model: Model) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for attr in ("weights", "biases"):
@@ -688,7 +730,7 @@ class Clusterer(Estimator):
         misses the blobs, or whose centroids are not the means of their points (the update
         never ran), is wrong, and says so."""
         settings = _gate_settings(self.spec)
-        X, truth = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        X, truth = ctx.data(self.spec.grading.works["data"])  # as the spec gives it
         try:
             model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
             got = self.outputs(model, X, len(X))
@@ -735,7 +777,7 @@ class Projector(Estimator):
         """Skip unless one of the scores of transform(X) follows one of the data's principal
         components (in any order, with any sign): a fixed projection does not."""
         settings = _gate_settings(self.spec)
-        X, _ = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        X, _ = ctx.data(self.spec.grading.works["data"])  # as the spec gives it
         try:
             model, _ = self.train(ctx, ctx.candidate, X, None, **settings)
             scores = v.array(model.call("transform", X), "transform(X)")
@@ -856,28 +898,43 @@ def same_partition(got: np.ndarray, truth: np.ndarray) -> float:
 
 
 class Optimizer(Adapter):
-    """An optimiser (Adam): `step(params, grads)` returns new parameters. It works when
-    twenty steps on a quadratic bowl, fed the gradient at its own answers, move toward the
-    minimum."""
+    """An optimiser (Adam): `step(params, grads)` returns new parameters."""
 
     def _works(self, ctx: Context) -> str | BaseException:
-        x = np.array([1.0, -2.0])
+        """Skip unless a step moves the parameters it is given by an amount that does not
+        depend on where they are (returning zeros, or the input, does not); then twenty
+        steps on a bowl, fed the gradient at its own answers, must approach the minimum, or
+        the optimiser is wrong."""
+        settings = _gate_settings(self.spec)
+        x, g = np.array([1.0, -2.0]), np.array([2.0, -4.0])
         try:
-            model = ctx.candidate.new(**_gate_settings(self.spec))
+            here = v.array(ctx.candidate.new(**settings).call("step", x, g), "step(params, grads)")
+            there = v.array(ctx.candidate.new(**settings).call("step", x + 10, g), "step")
+            model = ctx.candidate.new(**settings)
             for _ in range(20):
                 x = v.array(model.call("step", x, 2 * x), "step(params, grads)")
         except CallFailed as exc:
             return exc
         except Fail as fail:
             return f"not scored until step works: {fail.message}"
+        moved = here - np.array([1.0, -2.0])
         if (
-            x.shape != (2,)
-            or not np.all(np.isfinite(x))
-            or not np.linalg.norm(x) < 0.9 * np.sqrt(5)
+            here.shape != (2,)
+            or there.shape != (2,)
+            or not np.all(np.isfinite(here))
+            or not np.allclose(there - here, 10.0)
+            or np.allclose(moved, 0.0)
         ):
             return (
-                "not scored until step works: 20 steps on f(x) = |x|^2 from [1, -2] ended at "
-                f"{v.show(x)}, no nearer the minimum at 0"
+                "not scored until step works: from [1, -2] with gradient [2, -4] it returned "
+                f"{v.show(here)}, and from [11, 8] {v.show(there)}: a step must move the "
+                "parameters it is given"
+            )
+        if x.shape != (2,) or not np.all(np.isfinite(x)) or not np.linalg.norm(x) < np.sqrt(5):
+            return Fail(
+                "wrong-solution",
+                "20 steps on f(x) = |x|^2 from [1, -2], fed the gradient 2x, ended at "
+                f"{v.show(x)}, no nearer the minimum at 0 (the gate of every probe)",
             )
         return ""
 

@@ -131,6 +131,11 @@ def _readings(X: np.ndarray, k: int) -> list[tuple[str, str, Axes | dict[str, np
             "each ratio divides by the kept variance, not the total over all features",
             {"explained_variance_ratio": over_kept},
         ),
+        (
+            "variance-ddof",
+            "the total variance divides by n while the components' variances use n - 1",
+            {"explained_variance_ratio": kept["explained_variance_ratio"] * len(X) / (len(X) - 1)},
+        ),
     ]
 
 
@@ -248,5 +253,11 @@ def round_trip(ctx: Context, p: P) -> str:
             back + X.mean(axis=0), expected, atol=1e-6 * scale
         ):
             message += ": inverse_transform does not add the mean back"
+        same = back.shape == expected.shape
+        if same and np.allclose(back - X.mean(axis=0), expected, atol=1e-6 * scale):
+            raise Fail(
+                "uncentered-pca",
+                f"{message}: transform does not subtract the mean that inverse_transform adds",
+            )
         raise Fail(None, message)
     return "the round trip gives X back " + " and its projection ".join(done)

@@ -51,13 +51,19 @@ def network_overflow(ctx: Context, p: P) -> str:
 @family("network_log_zero", needs=("works", "loss"))
 def network_log_zero(ctx: Context, p: P) -> str:
     """After training, inputs `scale` times larger saturate the probabilities at 0 and 1:
-    loss stays finite, with no log of 0 and no overflow."""
+    the loss of labels whose probability is 0 stays finite (large), with no log of 0 and no
+    overflow."""
     gd = gradient_model(ctx)
     model, X, y = _trained(ctx, p, learning_rate=0.5, n_iterations=50)
     scale = float(p.get("scale", 1e4))
-    seen = f"loss(X * {scale:g}, y) after training (probabilities of exactly 0 and 1)"
+    classes = int(p["construct"]["layer_sizes"][-1])
+    wrong = (y + 1) % classes  # labels the network gives a probability of exactly 0
+    seen = (
+        f"loss(X * {scale:g}, y) after training, with labels the network is sure are wrong "
+        "(their probabilities are exactly 0)"
+    )
     try:
-        value = gd.loss(model, X * scale, y)
+        value = gd.loss(model, X * scale, wrong)
     except CallFailed as exc:
         if "log" in exc.message or "overflow" in exc.message.lower():
             raise Fail(None, f"{seen} raised {exc.describe()}") from None
