@@ -47,6 +47,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "cost_history",
         "history",
         "errors",
+        "loss_curve_",
     ),
     "centroids": ("cluster_centers_", "centers", "centroids_"),
     "labels": ("labels_",),

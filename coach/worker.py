@@ -222,7 +222,7 @@ class Worker:
         items = list(_items(current, attr))
         held = items[index]
         new = _like(held, value, f"{name}[{index}]")
-        if isinstance(held, np.ndarray) and held.dtype.kind == "f" and held.flags.writeable:
+        if isinstance(held, np.ndarray) and held.dtype == np.float64 and held.flags.writeable:
             if isinstance(new, np.ndarray) and new.shape == held.shape:
                 held[...] = new  # into the array itself: a property may build the list anew
                 return None

@@ -477,9 +477,11 @@ class GradientModel(Adapter):
     def _convention(self, ctx: Context) -> LossConvention:
         n = 13  # odd and prime: a constant factor is not mistaken for n or 2n
         X, y = self.easy_data(ctx, n=n)
-        cand = ctx.candidate.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+        # the gate's structure (a network's layer_sizes), not its steps
+        shape = {k: x for k, x in _gate_settings(self.spec).items() if k not in TUNABLE}
+        cand = ctx.candidate.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1, **shape)
         cand.call("fit", X, y)
-        ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1)
+        ref = ctx.reference.new(optional=TUNABLE, learning_rate=1e-3, n_iterations=1, **shape)
         ref.call("fit", X, y)
         shapes = {name: a.shape for name, a in self.parameters(ref).items()}
         rng = np.random.default_rng(n)
@@ -631,6 +633,38 @@ class Network(GradientModel):
                 f"{settings.get('n_iterations', 100)} iterations of fit"
             )
         return ""
+
+    def defect(self, ctx: Context) -> tuple[str, str] | None:
+        """A softmax over the samples' axis: rows of predict_proba that do not sum to 1
+        while its columns do, or a row that changes with the rest of its batch."""
+        if "defect" not in ctx.memo:
+            ctx.memo["defect"] = None
+            try:
+                ctx.memo["defect"] = self._axis_defect(ctx)
+            except (CallFailed, Fail):
+                pass
+        return ctx.memo["defect"]
+
+    def _axis_defect(self, ctx: Context) -> tuple[str, str] | None:
+        settings = _gate_settings(self.spec)
+        X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+        model, _ = self.train(ctx, ctx.candidate, X, y, **{**settings, "n_iterations": 5})
+        batch = v.array(model.call("predict_proba", X[:7]), "predict_proba(X)")
+        if batch.ndim != 2 or batch.shape[0] != 7:
+            return None
+        sums = batch.sum(axis=1)
+        if not np.allclose(sums, 1.0, atol=1e-6) and np.allclose(batch.sum(axis=0), 1.0, atol=1e-6):
+            return "wrong-axis", (
+                f"the rows of predict_proba(X) sum to {v.show(sums)} and its columns to 1: the "
+                "softmax normalises over the samples (axis 0), not the classes (axis 1)"
+            )
+        alone = v.array(model.call("predict_proba", X[:1]), "predict_proba(X)")
+        if alone.shape == (1, batch.shape[1]) and not np.allclose(alone[0], batch[0], atol=1e-6):
+            return "wrong-axis", (
+                f"row 0's probabilities are {v.show(batch[0])} in a batch of 7 but "
+                f"{v.show(alone[0])} alone: a max or sum over axis 0 mixes the samples"
+            )
+        return None
 
     def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:
         """A start that left every hidden unit of a layer identical explains any bad fit."""
@@ -901,42 +935,61 @@ class Optimizer(Adapter):
     """An optimiser (Adam): `step(params, grads)` returns new parameters."""
 
     def _works(self, ctx: Context) -> str | BaseException:
-        """Skip unless a step moves the parameters it is given by an amount that does not
-        depend on where they are (returning zeros, or the input, does not); then twenty
-        steps on a bowl, fed the gradient at its own answers, must approach the minimum, or
-        the optimiser is wrong."""
+        """Skip while step returns its input or one constant; a step whose move depends on
+        where the parameters are, or that is not finite, is wrong (as its warning says); and
+        two steps must be Adam's in kind: the second move within a factor of 5 of Adam's
+        (a memoryless sign step is 19 times too large there)."""
         settings = _gate_settings(self.spec)
         x, g = np.array([1.0, -2.0]), np.array([2.0, -4.0])
         try:
-            here = v.array(ctx.candidate.new(**settings).call("step", x, g), "step(params, grads)")
+            first = ctx.candidate.new(**settings).reply("step", x, g)
+            here = v.array(first.value, "step(params, grads)")
             there = v.array(ctx.candidate.new(**settings).call("step", x + 10, g), "step")
             model = ctx.candidate.new(**settings)
-            for _ in range(20):
-                x = v.array(model.call("step", x, 2 * x), "step(params, grads)")
+            one = v.array(model.call("step", x, np.array([1.0, 1.0])), "step")
+            two = v.array(model.call("step", one, np.array([-1.0, 3.0])), "step")
         except CallFailed as exc:
             return exc
         except Fail as fail:
             return f"not scored until step works: {fail.message}"
-        moved = here - np.array([1.0, -2.0])
-        if (
-            here.shape != (2,)
-            or there.shape != (2,)
-            or not np.all(np.isfinite(here))
-            or not np.allclose(there - here, 10.0)
-            or np.allclose(moved, 0.0)
-        ):
-            return (
-                "not scored until step works: from [1, -2] with gradient [2, -4] it returned "
-                f"{v.show(here)}, and from [11, 8] {v.show(there)}: a step must move the "
-                "parameters it is given"
+        seen = f"from [1, -2] with gradient [2, -4], step returned {v.show(here)}"
+        if here.shape != (2,) or there.shape != (2,):
+            return Fail("api-contract", f"{seen}, not an array of the params' shape (2,)")
+        if not np.all(np.isfinite(here)):
+            cause = warning_cause(first)
+            return Fail(
+                cause[0] if cause else "wrong-solution",
+                f"{seen}" + (f": it {cause[1]}" if cause else ""),
             )
-        if x.shape != (2,) or not np.all(np.isfinite(x)) or not np.linalg.norm(x) < np.sqrt(5):
+        if np.allclose(here, x) or (np.allclose(here, there) and np.ptp(here) == 0):
+            return f"not scored until step works: {seen}, and from [11, 8] {v.show(there)}"
+        if not np.allclose(there - here, 10.0):
             return Fail(
                 "wrong-solution",
-                "20 steps on f(x) = |x|^2 from [1, -2], fed the gradient 2x, ended at "
-                f"{v.show(x)}, no nearer the minimum at 0 (the gate of every probe)",
+                f"{seen} and from [11, 8] {v.show(there)}: the move must not depend on where the "
+                "params are (step returns the new params, params - lr * ..., not the update)",
+            )
+        adam = adam_moves(settings, x, [np.array([1.0, 1.0]), np.array([-1.0, 3.0])])
+        moved = two - one
+        ratio = np.abs(moved) / np.maximum(np.abs(adam[1]), 1e-300)
+        if not np.all((ratio > 0.2) & (ratio < 5)):
+            return Fail(
+                "wrong-solution",
+                f"after a first step with gradient [1, 1], a second with [-1, 3] moved by "
+                f"{v.show(moved)}; Adam moves by {v.show(adam[1])} (its moments remember the "
+                "first gradient; the gate of every probe)",
             )
         return ""
+
+
+def adam_moves(
+    settings: dict[str, Any], x: np.ndarray, grads: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Adam's moves for these gradients, computed here."""
+    from coach.probes.families.optimizers import adam_updates
+
+    path = [x, *adam_updates(settings, x, grads)]
+    return [b - a for a, b in zip(path[:-1], path[1:], strict=True)]
 
 
 class Functions(Adapter):

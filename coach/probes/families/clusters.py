@@ -218,7 +218,8 @@ def objective_monotonic(ctx: Context, p: P) -> str:
         model, _ = fit_clusters(ctx, X, n_clusters=k, random_state=seed, **{setting: t, "tol": 0.0})
         return centroids_of(model, k, d)
 
-    if not np.array_equal(run(steps), run(steps)):
+    # after one round two runs differ unless seeded (after many they may meet anyway)
+    if not (np.array_equal(run(1), run(1)) and np.array_equal(run(steps), run(steps))):
         raise Skip(
             f"runs with random_state={seed} end at different centroids, so runs of different "
             "lengths cannot be compared (see the random_state probe)"

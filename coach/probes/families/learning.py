@@ -37,6 +37,9 @@ def overfit_tiny(ctx: Context, p: P) -> str:
             if gd.output == "predict_proba":
                 prob = gd.outputs(model, as_given, len(y))
                 wrong, rule = gd.disagreements(prob, got)
+                defect = gd.defect(ctx) if wrong.size else None
+                if defect:  # probabilities over the wrong axis: predict is not the fault
+                    raise Fail(defect[0], f"{message}; {defect[1]}")
                 if wrong.size:  # the fit is fine; predict does not read it
                     i = int(wrong[0])
                     raise Fail(
