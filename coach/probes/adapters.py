@@ -188,7 +188,17 @@ class Adapter:
 
     def defect(self, ctx: Context) -> tuple[str, str] | None:
         """A fault of the model's structure that spoils every probe of its values (a
-        softmax over the wrong axis), found directly; None when there is none."""
+        softmax over the wrong axis), found directly once per grade; None when there is
+        none, or when the code does not run far enough to tell (other probes say so)."""
+        if "defect" not in ctx.memo:
+            ctx.memo["defect"] = None
+            try:
+                ctx.memo["defect"] = self.find_defect(ctx)
+            except (Fail, CallFailed):
+                pass
+        return ctx.memo["defect"]
+
+    def find_defect(self, ctx: Context) -> tuple[str, str] | None:
         return None
 
     def _works(self, ctx: Context) -> str | BaseException:
@@ -564,18 +574,9 @@ class Softmax(GradientModel):
             found[name] = out.reshape(shapes[name])
         return found
 
-    def defect(self, ctx: Context) -> tuple[str, str] | None:
+    def find_defect(self, ctx: Context) -> tuple[str, str] | None:
         """wrong-axis when, after fit, the rows of predict_proba do not sum to 1 or a row's
         probabilities change with the other rows of the batch (a max or sum over axis 0)."""
-        if "defect" not in ctx.memo:
-            ctx.memo["defect"] = None
-            try:
-                ctx.memo["defect"] = self._rows_defect(ctx)
-            except (Fail, CallFailed):
-                pass  # code that does not run has other probes to say so
-        return ctx.memo["defect"]
-
-    def _rows_defect(self, ctx: Context) -> tuple[str, str] | None:
         X, y = self.easy_data(ctx, n=30)
         model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=0.5, n_iterations=20)
         batch = self.outputs(model, X[:7], 7)
@@ -634,18 +635,9 @@ class Network(GradientModel):
             )
         return ""
 
-    def defect(self, ctx: Context) -> tuple[str, str] | None:
+    def find_defect(self, ctx: Context) -> tuple[str, str] | None:
         """A softmax over the samples' axis: rows of predict_proba that do not sum to 1
         while its columns do, or a row that changes with the rest of its batch."""
-        if "defect" not in ctx.memo:
-            ctx.memo["defect"] = None
-            try:
-                ctx.memo["defect"] = self._axis_defect(ctx)
-            except (CallFailed, Fail):
-                pass
-        return ctx.memo["defect"]
-
-    def _axis_defect(self, ctx: Context) -> tuple[str, str] | None:
         settings = _gate_settings(self.spec)
         X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         model, _ = self.train(ctx, ctx.candidate, X, y, **{**settings, "n_iterations": 5})
@@ -838,19 +830,10 @@ class Projector(Estimator):
             )
         return ""
 
-    def defect(self, ctx: Context) -> tuple[str, str] | None:
+    def find_defect(self, ctx: Context) -> tuple[str, str] | None:
         """Means or covariances over the wrong axis, seen on data of more samples than
         features: a mean of one value per sample, components as long as the samples, or an
         error where the two axes' lengths meet."""
-        if "defect" not in ctx.memo:
-            ctx.memo["defect"] = None
-            try:
-                ctx.memo["defect"] = self._axis_defect(ctx)
-            except (CallFailed, Fail):
-                pass
-        return ctx.memo["defect"]
-
-    def _axis_defect(self, ctx: Context) -> tuple[str, str] | None:
         from coach.probes.data import elongated
 
         X, _ = elongated(n=7, d=3, seed=5)
