@@ -656,6 +656,45 @@ class Network(GradientModel):
                 f"row 0's probabilities are {v.show(batch[0])} in a batch of 7 but "
                 f"{v.show(alone[0])} alone: a max or sum over axis 0 mixes the samples"
             )
+        sizes = settings.get("layer_sizes") or self.default("layer_sizes", None)
+        if not sizes or len(sizes) < 3:
+            return None
+        return self._saturating_hidden(model, X[:6], [int(s) for s in sizes])
+
+    def _saturating_hidden(
+        self, model: Model, X: np.ndarray, sizes: list[int]
+    ) -> tuple[str, str] | None:
+        """Hidden layers that compute a sigmoid or tanh where ReLU is asked, found by
+        setting random weights and computing the network here with each activation."""
+        rng = np.random.default_rng(3)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            W, b = rng.normal(0, 1.0, (n_in, n_out)), rng.normal(0, 0.5, n_out)
+            self.set_parameter(model, f"weights[{i}]", W)
+            held = np.shape(model.get(f"biases[{i}]"))
+            model.set(f"biases[{i}]", b.reshape(held))
+            layers.append((W, b))
+        got = v.array(model.call("predict_proba", X), "predict_proba(X)")
+
+        def forward(act: Any) -> np.ndarray:
+            a = X
+            for W, b in layers[:-1]:
+                a = act(a @ W + b)
+            z = a @ layers[-1][0] + layers[-1][1]
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+
+        if got.shape != (len(X), sizes[-1]) or np.allclose(
+            got, forward(lambda z: np.maximum(z, 0))
+        ):
+            return None
+        for name, act in (("sigmoid", lambda z: 1 / (1 + np.exp(-z))), ("tanh", np.tanh)):
+            if np.allclose(got, forward(act), atol=1e-8):
+                return "vanishing-gradients", (
+                    f"the hidden layers compute {name}, not ReLU: its derivative is at most "
+                    f"{'0.25' if name == 'sigmoid' else '1, and near 0 once saturated'}, so each "
+                    "layer shrinks the gradient and a deep network stops learning"
+                )
         return None
 
     def explain(self, ctx: Context, model: Model, fit: Reply | None) -> tuple[str, str] | None:

@@ -38,6 +38,9 @@ def network_overflow(ctx: Context, p: P) -> str:
             raise Fail(None, f"{seen} raised {exc.describe()}") from None
         raise
     cause = warning_cause(model.last)
+    defect = gradient_model(ctx).defect(ctx) if cause else None
+    if defect:  # a sigmoid's exp overflowing in the hidden layers: not the softmax's
+        raise Fail(defect[0], f"{seen} {cause[1] if cause else ''}; {defect[1]}")
     if cause and cause[0] in ("exp-overflow", "division-by-zero"):
         raise Fail(None, f"{seen} {cause[1]}: subtract each row's max before exp")
     if prob.ndim != 2 or prob.shape[0] != len(big):
