@@ -77,7 +77,9 @@ def show(
 
 @app.command()
 def grade(
-    files: Annotated[list[Path], typer.Argument(help="Candidate files to grade.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Candidate files, or folders of them, to grade.")
+    ],
     problem: Annotated[Optional[str], typer.Option(help="Problem id or alias.")] = None,  # noqa: UP045
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.rich,
     output: Annotated[Optional[Path], typer.Option(help="Write the report here.")] = None,  # noqa: UP045
@@ -93,11 +95,22 @@ def grade(
         SandboxChoice, typer.Option(help="bwrap (no network, coach's files hidden) or process.")
     ] = SandboxChoice.auto,
     problems: ProblemsDir = None,
+    shard: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Grade only the K-th of N slices of the sorted files (K/N)."),
+    ] = None,
 ) -> None:
     """Run the hidden grader on one or more files and print the scored report."""
     from coach.batch import grade_files
+    from coach.file_list import candidate_files
+    from coach.file_list import shard as slice_of
     from coach.limits import Limits
 
+    files = candidate_files(files)
+    if shard is not None:
+        files = slice_of(files, shard)
+        if not files:  # more shards than files: this one has nothing to grade
+            return
     limits = Limits(grade_s=timeout, sandbox=sandbox.value)
     reports = grade_files(
         files, problem=problem, jobs=jobs, limits=limits, problems=problems, meanwhile=_preload(fmt)
