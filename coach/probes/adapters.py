@@ -222,6 +222,12 @@ class Adapter:
                 f"not scored until the model learns: after fit, {self.output}(X) does not "
                 f"follow the training targets (correlation {corr:.2f})"
             )
+        return self.trained(ctx, X, y, settings, out)
+
+    def trained(
+        self, ctx: Context, X: Any, y: Any, settings: dict[str, Any], out: np.ndarray
+    ) -> str | BaseException:
+        """More the gate asks of outputs `out` that follow the targets (none here)."""
         return ""
 
 
@@ -579,28 +585,37 @@ class Softmax(GradientModel):
         probabilities change with the other rows of the batch (a max or sum over axis 0)."""
         X, y = self.easy_data(ctx, n=30)
         model, _ = self.train(ctx, ctx.candidate, X, y, learning_rate=0.5, n_iterations=20)
-        batch = self.outputs(model, X[:7], 7)
-        sums = batch.sum(axis=1)
-        if not np.allclose(sums, 1.0, atol=1e-6):
-            if np.allclose(batch.sum(axis=0), 1.0, atol=1e-6):
-                return "wrong-axis", (
-                    f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1, and its "
-                    "columns to 1: the softmax normalises over the samples (axis 0), not "
-                    "the classes (axis 1)"
-                )
-            return "wrong-solution", (
-                f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1: each row must "
-                "be divided by its own sum of exponentials, exactly"
-            )
-        for i in range(3):
-            alone = self.outputs(model, X[i : i + 1], 1)[0]
-            if not np.allclose(alone, batch[i], atol=1e-6):
-                return "wrong-axis", (
-                    f"row {i}'s probabilities are {v.show(batch[i])} in a batch of 7 but "
-                    f"{v.show(alone)} alone: each row's softmax must use only that row "
-                    "(a max or sum over axis 0 mixes the samples)"
-                )
+        return rows_defect(lambda A: self.outputs(model, A, len(A)), X)
+
+
+def rows_defect(proba: Any, X: np.ndarray) -> tuple[str, str] | None:
+    """What is wrong with a softmax's rows, if anything: `proba(A)` gives the (n, K)
+    probabilities of the rows of A. Rows must sum to 1 (columns summing to 1 instead is the
+    samples' axis), and a row's probabilities must not change with the rest of its batch."""
+    batch = proba(X[:7])
+    if batch.ndim != 2 or batch.shape[0] != 7:
         return None
+    sums = batch.sum(axis=1)
+    if not np.allclose(sums, 1.0, atol=1e-6):
+        if np.allclose(batch.sum(axis=0), 1.0, atol=1e-6):
+            return "wrong-axis", (
+                f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1, and its "
+                "columns to 1: the softmax normalises over the samples (axis 0), not "
+                "the classes (axis 1)"
+            )
+        return "wrong-solution", (
+            f"the rows of predict_proba(X) sum to {v.show(sums)}, not 1: each row must "
+            "be divided by its own sum of exponentials, exactly"
+        )
+    for i in range(3):
+        alone = proba(X[i : i + 1])
+        if alone.shape == (1, batch.shape[1]) and not np.allclose(alone[0], batch[i], atol=1e-6):
+            return "wrong-axis", (
+                f"row {i}'s probabilities are {v.show(batch[i])} in a batch of 7 but "
+                f"{v.show(alone[0])} alone: each row's softmax must use only that row "
+                "(a max or sum over axis 0 mixes the samples)"
+            )
+    return None
 
 
 class Network(GradientModel):
@@ -612,23 +627,19 @@ class Network(GradientModel):
         super().__init__(spec)
         self._layouts: dict[tuple[int, str, str], bool] = {}
 
-    def _works(self, ctx: Context) -> str | BaseException:
-        """The outputs follow the targets after fit, and fit changed them: a random network
-        that never trains follows easy blobs too."""
-        found = super()._works(ctx)
-        if found:
-            return found
-        settings = _gate_settings(self.spec)
-        X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
+    def trained(
+        self, ctx: Context, X: Any, y: Any, settings: dict[str, Any], out: np.ndarray
+    ) -> str | BaseException:
+        """fit changed the outputs: a random network that never trains follows easy blobs
+        too. `out` came from the gate's fit; one iteration must give something else."""
         try:
             once, _ = self.train(ctx, ctx.candidate, X, y, **{**settings, "n_iterations": 1})
-            many, _ = self.train(ctx, ctx.candidate, X, y, **settings)
-            before, after = self.outputs(once, X, len(y)), self.outputs(many, X, len(y))
+            before = self.outputs(once, X, len(y))
         except CallFailed as exc:
             return exc
         except Fail as fail:
             return f"not scored until the model works: {fail.message}"
-        if np.allclose(before, after, atol=1e-9):
+        if np.allclose(before, out, atol=1e-9):
             return (
                 "not scored until the model learns: predict_proba is the same after 1 and after "
                 f"{settings.get('n_iterations', 100)} iterations of fit"
@@ -636,26 +647,13 @@ class Network(GradientModel):
         return ""
 
     def find_defect(self, ctx: Context) -> tuple[str, str] | None:
-        """A softmax over the samples' axis: rows of predict_proba that do not sum to 1
-        while its columns do, or a row that changes with the rest of its batch."""
+        """A softmax's rows at fault (see rows_defect), or hidden layers that saturate."""
         settings = _gate_settings(self.spec)
         X, y = self.easy_data(ctx, n=int(settings.pop("n", 60)))
         model, _ = self.train(ctx, ctx.candidate, X, y, **{**settings, "n_iterations": 5})
-        batch = v.array(model.call("predict_proba", X[:7]), "predict_proba(X)")
-        if batch.ndim != 2 or batch.shape[0] != 7:
-            return None
-        sums = batch.sum(axis=1)
-        if not np.allclose(sums, 1.0, atol=1e-6) and np.allclose(batch.sum(axis=0), 1.0, atol=1e-6):
-            return "wrong-axis", (
-                f"the rows of predict_proba(X) sum to {v.show(sums)} and its columns to 1: the "
-                "softmax normalises over the samples (axis 0), not the classes (axis 1)"
-            )
-        alone = v.array(model.call("predict_proba", X[:1]), "predict_proba(X)")
-        if alone.shape == (1, batch.shape[1]) and not np.allclose(alone[0], batch[0], atol=1e-6):
-            return "wrong-axis", (
-                f"row 0's probabilities are {v.show(batch[0])} in a batch of 7 but "
-                f"{v.show(alone[0])} alone: a max or sum over axis 0 mixes the samples"
-            )
+        found = rows_defect(lambda A: v.array(model.call("predict_proba", A), "predict_proba"), X)
+        if found:
+            return found
         sizes = settings.get("layer_sizes") or self.default("layer_sizes", None)
         if not sizes or len(sizes) < 3:
             return None
