@@ -235,7 +235,8 @@ def _record(reports) -> None:  # type: ignore[no-untyped-def]
     try:
         with Store() as store:
             for report in reports:
-                store.record_attempt(report, kind="grade")
+                if report.problem:  # not a file whose problem could not be told
+                    store.record_attempt(report, kind="grade")
     except CoachError as exc:
         print(f"coach: note: the attempt was not saved: {exc}", file=sys.stderr)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,10 @@ MARKER = re.compile(r"#\s*coach:\s*([\w-]+)")
 MARKER_LINES = 5
 
 
+class Undetected(CoachError):
+    """No problem, or more than one, matches a file and none was named."""
+
+
 def check_file(path: Path) -> None:
     """A CoachError unless `path` is a readable Python file."""
     if not path.exists():
@@ -24,6 +31,50 @@ def check_file(path: Path) -> None:
         raise CoachError(f"{path} is a folder, not a Python file")
     if path.suffix != ".py":
         raise CoachError(f"{path} is not a Python file (expected a .py file)")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise CoachError(f"cannot read {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """Why a file cannot be run as Python, in one line, and the mistake it is (a syntax
+    error is the candidate's crash; an empty or binary file is no attempt at all)."""
+
+    reason: str
+    mistake: str | None = None
+
+
+def unusable(path: Path) -> Unusable | None:
+    """Why the file cannot be run as Python (with the line); None when it can."""
+    data = path.read_bytes()
+    if not data.strip():
+        return Unusable("the file is empty")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return Unusable(f"not Python source: a NUL byte at line {line} (is it a binary file?)")
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError:  # undecodable first lines, or a coding cookie naming no encoding
+        encoding = "utf-8"
+    try:
+        source = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        if not isinstance(exc, UnicodeDecodeError):
+            return Unusable(f"not Python source: {exc}")
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        return Unusable(
+            f"not {encoding.upper()} text: byte 0x{byte:02x} at line {line} cannot be read"
+        )
+    try:
+        ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        code = f": {exc.text.strip()}" if exc.text and exc.text.strip() else ""
+        return Unusable(f"{type(exc).__name__}: {exc.msg} at line {exc.lineno}{code}", "crash")
+    return None
 
 
 def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
@@ -33,7 +84,10 @@ def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
     source = path.read_text(encoding="utf-8", errors="replace")
     marked = marker(source)
     if marked:
-        return bank.resolve(marked)
+        try:
+            return bank.resolve(marked)
+        except CoachError as exc:
+            raise CoachError(f"{path}: the '# coach: {marked}' marker names {exc}") from None
     by_name = bank.lookup(path.stem)
     if by_name:
         return by_name
@@ -44,7 +98,7 @@ def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
     if len(matches) == 1:
         return matches[0]
     named = ", ".join(s.id for s in (matches or bank.specs.values()))
-    raise CoachError(
+    raise Undetected(
         f"cannot tell which problem {path} answers; pass --problem with one of: {named}"
     )
 

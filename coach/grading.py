@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coach.detect import unusable
 from coach.errors import CoachError
 from coach.limits import DEFAULT, Limits
 from coach.probes import Context, Fail, Skip, resolve, unknown_probes
@@ -51,10 +51,13 @@ class Grader:
     def grade(
         self, path: str | Path, candidate: Worker | None = None, reference: Worker | None = None
     ) -> GradeReport:
+        """Grade one file. The candidate's worker is closed after; a reference worker handed
+        in is left open for the caller (a batch resets and reuses it)."""
         started = time.monotonic()
         path = Path(path)
         source = path.read_text(encoding="utf-8", errors="replace")
         candidate = candidate or Worker(str(path), limits=self.limits)
+        own_reference = reference is None  # a reference handed in is the caller's to close
         reference = reference or Worker(self.reference_path, limits=self.limits, role="reference")
         candidate.deadline = started + self.limits.grade_s
         notes: list[str] = []
@@ -63,9 +66,10 @@ class Grader:
             why = "as --sandbox process asked" if asked else "bubblewrap is not available here"
             notes.append(PROCESS_NOTE.format(why=why))
         try:
-            syntax = _syntax_error(source, path)
-            if syntax:
-                return self._unusable(path, syntax, started, candidate)
+            found = unusable(path)
+            if found:
+                reason, mistake = found.reason, found.mistake
+                return unusable_report(path, reason, self.spec, mistake, started=started)
             candidate.start()
             reference.start()
             try:
@@ -73,7 +77,9 @@ class Grader:
             except CallFailed as exc:
                 mistake = "timeout" if isinstance(exc, CallTimedOut) else "crash"
                 reason = f"importing the file failed: {exc.describe()}"
-                return self._unusable(path, reason, started, candidate, mistake)
+                report = unusable_report(path, reason, self.spec, mistake, started=started)
+                report.candidate_output, report.sandbox = candidate.output, candidate.sandbox
+                return report
             ctx = Context(
                 self.spec,
                 Program(candidate, self.spec),
@@ -85,7 +91,8 @@ class Grader:
             results = [self._run(ctx, entry) for entry in self.spec.probes]
         finally:
             candidate.close()
-            reference.close()
+            if own_reference:
+                reference.close()
         results = attribute_to_the_core(self.spec, attribute_crashes(self.spec, results))
         return self._report(path, results, started, candidate, notes)
 
@@ -126,19 +133,6 @@ class Grader:
                 result.mistake, result.message = defect[0], f"{result.message}; {defect[1]}"
         result.duration_s = time.perf_counter() - started
         return result
-
-    def _unusable(
-        self, path: Path, error: str, started: float, candidate: Worker, mistake: str = "crash"
-    ) -> GradeReport:
-        """Score 0: every probe errors with the reason the file cannot be used."""
-        status = Status.TIMEOUT if mistake == "timeout" else Status.ERROR
-        results = [
-            ProbeResult(p.id, status, 0, p.points, mistake, error, title=p.title)
-            for p in self.spec.probes
-        ]
-        report = self._report(path, results, started, candidate, [])
-        report.error = error
-        return report
 
     def _report(
         self,
@@ -187,15 +181,28 @@ def _defect(ctx: Context) -> tuple[str, str] | None:
         return None
 
 
-def _syntax_error(source: str, path: Path) -> str | None:
-    try:
-        ast.parse(source, filename=str(path))
-    except SyntaxError as exc:
-        code = f": {exc.text.strip()}" if exc.text else ""
-        return f"SyntaxError: {exc.msg} at line {exc.lineno}{code}"
-    except ValueError as exc:  # NUL bytes
-        return f"not Python source: {exc}"
-    return None
+def unusable_report(
+    path: Path,
+    reason: str,
+    spec: ProblemSpec | None,
+    mistake: str | None = None,
+    *,
+    started: float | None = None,
+) -> GradeReport:
+    """Score 0 and one line of reason, for a file that cannot be run (no probe ran);
+    `spec` is None when the file's problem could not be told either."""
+    return GradeReport(
+        problem=spec.id if spec else None,
+        file=str(path),
+        score=0,
+        verdict=verdict_for(0),
+        duration_s=time.monotonic() - started if started is not None else 0.0,
+        probes=[],
+        mistakes=[mistake] if mistake else [],
+        problem_title=spec.title if spec else "",
+        time_limit_s=spec.minutes * 60.0 if spec else None,
+        error=reason,
+    )
 
 
 def attribute_crashes(spec: ProblemSpec, results: list[ProbeResult]) -> list[ProbeResult]:

@@ -89,7 +89,7 @@ def _advice(catalogue: dict[str, Any], report: GradeReport, mistake_id: str) -> 
             catalogue, mistake_id, "good"
         )
     seen = [report.error or ""] + [p.message for p in report.probes if p.mistake == mistake_id]
-    return advice(mistake_id, report.problem, seen)
+    return advice(mistake_id, report.problem or "", seen)
 
 
 def _mistake_title(catalogue: dict[str, Any], mistake_id: str) -> str:
@@ -188,7 +188,7 @@ def _printable(text: str) -> str:
 
 
 def _problem_name(report: GradeReport) -> str:
-    return report.problem_title or report.problem
+    return report.problem_title or report.problem or "problem unknown"
 
 
 def _probe_name(probe: ProbeResult) -> str:
@@ -312,9 +312,9 @@ def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[Rendera
         out.append(
             Panel(
                 Text(_printable(report.error), style="bold red"),
-                title=Text("Your file did not import", style="bold red"),
+                title=Text("Your file could not be run", style="bold red"),
                 title_align="left",
-                subtitle="every probe needs it to import, so none of them could run",
+                subtitle="every probe needs it to import, so none of them ran",
                 border_style="red",
             )
         )
@@ -455,7 +455,7 @@ def _markdown_report(report: GradeReport, catalogue: dict[str, Any]) -> str:
     lines += [score_line, ""]
     if report.error:
         quoted = "\n".join("> " + line for line in _fence(_printable(report.error)).splitlines())
-        lines += ["> **Your file did not import.**", ">", quoted, ""]
+        lines += ["> **Your file could not be run.**", ">", quoted, ""]
     if report.probes:
         lines += ["| status | probe | points | time |", "|---|---|---:|---:|"]
         for probe in report.probes:
@@ -554,7 +554,7 @@ def render_junit(reports: list[GradeReport]) -> str:
         )
         properties = ET.SubElement(suite, "properties")
         props = {
-            "problem": report.problem,
+            "problem": report.problem or "",
             "score": f"{report.score:.1f}" if _is_finite(report.score) else "nan",
             "max_score": str(report.max_score),
             "verdict": report.verdict,
@@ -565,7 +565,7 @@ def render_junit(reports: list[GradeReport]) -> str:
             props[f"alias.{key}"] = value
         for key, value in props.items():
             ET.SubElement(properties, "property", name=key, value=_xml(value))
-        classname = f"coach.{report.problem}"
+        classname = f"coach.{report.problem or 'unknown'}"
         for probe in report.probes:
             case = ET.SubElement(
                 suite,

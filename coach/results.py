@@ -68,7 +68,7 @@ class ProbeResult:
 class GradeReport:
     """The graded outcome of one candidate file."""
 
-    problem: str
+    problem: str | None  # None when a file is unusable and its problem cannot be told
     file: str
     score: float
     verdict: str
@@ -100,4 +100,5 @@ class GradeReport:
             "candidate_output": self.candidate_output,
             "notes": self.notes,
             "sandbox": self.sandbox,
+            "error": self.error,
         }

@@ -285,6 +285,23 @@ class Worker:
                 pass
         self.proc = None
 
+    def reset(self) -> bool:
+        """Ready for another grade of the same file (a batch reuses the reference's worker):
+        its objects dropped, the counts of this grade cleared. False when it cannot be."""
+        if self.proc is None or not self.loaded:
+            return False
+        try:
+            self.request("reset", timeout=self.limits.call_s)
+        except CallFailed:
+            self.kill()
+            return False
+        self.restarts = 0
+        self.timed_out.clear()
+        self.deadline = None
+        self.count_cpu = False
+        self.aliases.clear()
+        return True
+
     def close(self) -> None:
         self.kill()
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -27,6 +27,7 @@ REPORT_KEYS = [
     "candidate_output",
     "notes",
     "sandbox",
+    "error",  # why the file could not be run: DESIGN §5's one line of reason, or null
 ]
 
 

@@ -90,8 +90,8 @@ def test_batch_goes_on_after_a_broken_file(tmp_path: Path, ascent: Path) -> None
         "logistic_regression.py",
     ]
     assert reports[0]["score"] == 0
-    assert "line 5" in reports[0]["probes"][0]["message"]
-    assert "SyntaxError" in reports[0]["probes"][0]["message"]
+    assert reports[0]["probes"] == [] and reports[0]["mistakes"] == ["crash"]
+    assert "SyntaxError" in reports[0]["error"] and "line 5" in reports[0]["error"]
     assert reports[1]["mistakes"] == ["gradient-sign"]
     assert reports[2]["score"] == 100
 
