@@ -22,10 +22,12 @@ def grade_files(
     jobs: int = 1,
     limits: Limits = DEFAULT,
     problems: str | None = None,
+    override: bool = False,
     meanwhile: Callable[[], None] | None = None,
 ) -> list[GradeReport]:
-    """One report per file, in order. The first workers start before the specs load;
-    `meanwhile` runs in a thread once grading begins (the parent mostly waits then)."""
+    """One report per file, in order. The first workers start before the specs load (a
+    course spec with `override` replaces the built-in problem of its id); `meanwhile`
+    runs in a thread once grading begins (the parent mostly waits then)."""
     from coach.detect import check_file, detect
 
     for path in files:
@@ -36,13 +38,14 @@ def grade_files(
     for worker in (*early.values(), *references.values()):
         worker.start()
     try:  # the heavy imports (numpy; pydantic for a changed spec) while the workers start
-        from coach.bank import Bank
+        from coach.bank import Bank, note_left_out
         from coach.grading import Grader, check_spec
 
-        bank = Bank.views(problems)
+        bank = Bank.views(problems, override=override)
         specs = [detect(path, bank, problem) for path in files]
         for spec in {s.id: s for s in specs}.values():
             check_spec(spec)
+        note_left_out(bank)
     except BaseException:
         for worker in (*early.values(), *references.values()):
             worker.close()
