@@ -40,11 +40,13 @@ def grade_files(
     jobs: int = 1,
     limits: Limits = DEFAULT,
     problems: str | None = None,
+    override: bool = False,
     meanwhile: Callable[[], None] | None = None,
     watcher: Watcher | None = None,
 ) -> list[GradeReport]:
-    """One report per file, in order. The first workers start before the specs load;
-    `meanwhile` runs in a thread once grading begins (the parent mostly waits then)."""
+    """One report per file, in order. The first workers start before the specs load (a
+    course spec with `override` replaces the built-in problem of its id); `meanwhile`
+    runs in a thread once grading begins (the parent mostly waits then)."""
     from coach.detect import check_file, unusable
 
     for path in files:
@@ -58,15 +60,16 @@ def grade_files(
             references.add(Worker(str(guessed), limits=limits, role="reference"))
     ahead.start(jobs)
     try:  # the heavy imports (numpy; pydantic for a changed spec) while the workers start
-        from coach.bank import Bank
+        from coach.bank import Bank, note_left_out
         from coach.grading import Grader, check_spec, unusable_report
 
-        bank = Bank.views(problems)
+        bank = Bank.views(problems, override=override)
         specs = [
             _spec(path, bank, problem, reason) for path, reason in zip(files, reasons, strict=True)
         ]
         for spec in {s.id: s for s in specs if s is not None}.values():
             check_spec(spec)
+        note_left_out(bank)
     except BaseException:
         ahead.close()
         references.close()

@@ -40,6 +40,12 @@ ProblemsDir = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time on 3.10
     typer.Option("--problems", help="An extra folder of problem specs (or $COACH_PROBLEMS)."),
 ]
+Override = Annotated[
+    bool,
+    typer.Option(
+        "--override", help="Let the folder's specs replace built-in problems of the same name."
+    ),
+]
 
 
 def _console():  # type: ignore[no-untyped-def]
@@ -48,31 +54,43 @@ def _console():  # type: ignore[no-untyped-def]
     return Console(highlight=False)
 
 
-def _views(problems: str | None):  # type: ignore[no-untyped-def]
+def _views(problems: str | None, override: bool):  # type: ignore[no-untyped-def]
     """The bank, read from validated specs: no pydantic while the specs are unchanged."""
     from coach.bank import Bank
 
-    return Bank.views(problems)
+    return Bank.views(problems, override=override)
+
+
+def _left_out(bank) -> None:  # type: ignore[no-untyped-def]
+    """A note on stderr naming the specs left out for their errors."""
+    from coach.bank import note_left_out
+
+    note_left_out(bank)
 
 
 @app.command("list")
-def list_problems(problems: ProblemsDir = None) -> None:
+def list_problems(problems: ProblemsDir = None, override: Override = False) -> None:
     """Table of problems: id, title, difficulty, minutes, frequency, your best score."""
     from coach.problem_view import render_list
 
-    bank = _views(problems)
+    bank = _views(problems, override)
     render_list(_console(), list(bank.specs.values()), _best_scores())
+    _left_out(bank)
 
 
 @app.command()
 def show(
     problem: Annotated[str, typer.Argument(help="Problem id or alias, e.g. logistic.")],
     problems: ProblemsDir = None,
+    override: Override = False,
 ) -> None:
     """Statement, required interface, time limit and visible examples."""
     from coach.problem_view import render_show
 
-    render_show(_console(), _views(problems).resolve(problem))
+    bank = _views(problems, override)
+    spec = bank.resolve(problem)
+    _left_out(bank)
+    render_show(_console(), spec)
 
 
 @app.command()
@@ -95,6 +113,7 @@ def grade(
         SandboxChoice, typer.Option(help="bwrap (no network, coach's files hidden) or process.")
     ] = SandboxChoice.auto,
     problems: ProblemsDir = None,
+    override: Override = False,
     shard: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="Grade only the K-th of N slices of the sorted files (K/N)."),
@@ -113,7 +132,13 @@ def grade(
             return
     limits = Limits(grade_s=timeout, sandbox=sandbox.value)
     reports = grade_files(
-        files, problem=problem, jobs=jobs, limits=limits, problems=problems, meanwhile=_preload(fmt)
+        files,
+        problem=problem,
+        jobs=jobs,
+        limits=limits,
+        problems=problems,
+        override=override,
+        meanwhile=_preload(fmt),
     )
     _emit(reports, fmt, output)
     _record(reports)
@@ -151,6 +176,7 @@ def check(
     file: Annotated[Path, typer.Argument(help="The candidate file.")],
     problem: Annotated[Optional[str], typer.Option(help="Problem id or alias.")] = None,  # noqa: UP045
     problems: ProblemsDir = None,
+    override: Override = False,
 ) -> None:
     """Run only the visible examples: fast feedback, no score."""
     from coach.detect import check_file, detect
@@ -158,7 +184,9 @@ def check(
     from coach.problem_view import render_check
 
     check_file(file)
-    spec = detect(file, _views(problems), problem)
+    bank = _views(problems, override)
+    spec = detect(file, bank, problem)
+    _left_out(bank)
     render_check(_console(), spec, file, run_examples(spec, file))
 
 
@@ -185,11 +213,13 @@ def validate(
         typer.Argument(help="A spec file or a folder of specs (default: every known problem)."),
     ] = None,
     problems: ProblemsDir = None,
+    override: Override = False,
 ) -> None:
-    """Check problem specs: schema, probe ids, and that the reference solution scores 100."""
+    """Check problem specs, reporting every error: schema, probe and mistake ids, starter,
+    names, and that the reference solution scores 100."""
     from coach.validation import render_validation, validate_specs
 
-    results = validate_specs(path, problems)
+    results = validate_specs(path, problems, override=override)
     render_validation(_console(), results)
     if any(not r.ok for r in results):
         raise typer.Exit(ExitStatus.USAGE)
@@ -206,12 +236,14 @@ def history(limit: Annotated[int, typer.Option(min=1, help="How many sessions.")
 
 
 @app.command()
-def stats(problems: ProblemsDir = None) -> None:
+def stats(problems: ProblemsDir = None, override: Override = False) -> None:
     """Best and last score per problem, most frequent mistakes, trend, what to try next."""
     from coach.history_view import render_stats
     from coach.store import Store
 
-    frequency = {s.id: s.frequency for s in _views(problems).specs.values()}
+    bank = _views(problems, override)
+    _left_out(bank)
+    frequency = {s.id: s.frequency for s in bank.specs.values()}
     with Store() as store:
         render_stats(_console(), store, frequency)
 

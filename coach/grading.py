@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from coach.detect import unusable
 from coach.errors import CoachError
 from coach.limits import DEFAULT, Limits
-from coach.probes import Context, Fail, Skip, resolve, unknown_probes
+from coach.probes import Context, Fail, Skip, probe_faults, resolve
 from coach.probes.adapters import adapter_for
 from coach.probes.evidence import cause_key, error_cause
 from coach.program import Program
@@ -26,11 +26,22 @@ PROCESS_NOTE = (
 
 
 def check_spec(spec: ProblemSpec) -> None:
-    """A CoachError naming the spec file when a probe entry has nothing to run it."""
-    missing = unknown_probes(spec)
-    if missing:
-        where = spec.source or f"problem {spec.id}"
-        raise CoachError(f"{where}: no family or problem probe provides {', '.join(missing)}")
+    """A CoachError naming the spec's file, line and field when a probe entry has nothing
+    to run it."""
+    from coach.spec_faults import Fault, dotted, field_line, summary
+
+    entries = [{"id": p.id, "family": p.family} for p in spec.probes]
+    faults = probe_faults(spec.id, entries)
+    if not faults:
+        return
+    source = spec.source
+    lines = [
+        str(Fault(source, field_line(source, loc), dotted(loc), what))
+        if source
+        else f"problem {spec.id}: {dotted(loc)}: {what}"
+        for loc, what in faults
+    ]
+    raise CoachError(summary(lines, source or spec.id))
 
 
 class Grader:

@@ -29,6 +29,15 @@ def _bank() -> Bank:
     return Bank.load()
 
 
+def _resolve(bank: Bank, name: str) -> ProblemSpec:
+    """The spec of a name, then a note on specs left out for their errors."""
+    from coach.bank import note_left_out
+
+    spec = bank.resolve(name)
+    note_left_out(bank)
+    return spec
+
+
 def _store() -> Store:
     from coach.store import Store
 
@@ -118,7 +127,7 @@ def start(
     """`coach start PROBLEM [--dir DIR] [--minutes N] [--no-watch] [--fresh]`."""
     _check_minutes(minutes)
     console = _console()
-    spec = _bank().resolve(problem)
+    spec = _resolve(_bank(), problem)
     session = _open(
         spec,
         (directory or Path.cwd()),
@@ -139,10 +148,10 @@ def mock(problem: str | None = None, minutes: float = 45.0, watch: bool = True) 
     bank = _bank()
     if problem is None:
         frequency = {spec.id: spec.frequency for spec in bank.specs.values()}
-        spec = bank.resolve(_store().pick_mock_problem(frequency))
+        spec = _resolve(bank, _store().pick_mock_problem(frequency))
         console.print(f"Your interviewer picked: [bold]{spec.title}[/] ({spec.id}).")
     else:
-        spec = bank.resolve(problem)
+        spec = _resolve(bank, problem)
     session = _open(spec, Path.cwd(), mode="mock", minutes=minutes, fresh=True, console=console)
     return _run(session, console, watch)
 
@@ -156,7 +165,7 @@ def resume() -> int:
     row = store.last_unfinished()
     if row is None:
         raise CoachError("no unfinished session to resume; `coach start PROBLEM` begins one")
-    spec = _bank().resolve(row.problem)
+    spec = _resolve(_bank(), row.problem)
     path = Path(row.file)
     if not path.exists():
         write_starter(spec, path)
@@ -170,7 +179,7 @@ def show_solution(problem: str, force: bool = False) -> int:
     """`coach solution PROBLEM [--force]`: after a submit, the reference solution with notes."""
     from coach.solution_view import render_solution
 
-    spec = _bank().resolve(problem)
+    spec = _resolve(_bank(), problem)
     if not force and not submitted(_store(), spec.id):
         raise CoachError(
             f"the reference solution for {spec.id} opens after you submit a session on it "

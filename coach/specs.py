@@ -11,13 +11,16 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from coach.bank import Bank, problem_dirs  # noqa: F401  (coach.bank has no pydantic)
-from coach.errors import CoachError
 from coach.paths import reference_solution
+from coach.spec_faults import Fault, SpecError, SpecText, read_spec
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class _Strict(BaseModel):
@@ -104,11 +107,13 @@ class FollowUp(_Strict):
     answer: int = Field(ge=0)
     explanation: str
 
-    @model_validator(mode="after")
-    def _answer_in_range(self) -> FollowUp:
-        if self.answer >= len(self.choices):
-            raise ValueError(f"answer {self.answer} is not one of the {len(self.choices)} choices")
-        return self
+    @field_validator("answer")
+    @classmethod
+    def _answer_in_range(cls, answer: int, info: ValidationInfo) -> int:
+        choices = info.data.get("choices")
+        if choices is not None and answer >= len(choices):
+            raise ValueError(f"{answer} is not one of the {len(choices)} choices (0 is the first)")
+        return answer
 
     @field_validator("choices")
     @classmethod
@@ -125,7 +130,7 @@ class FollowUp(_Strict):
 
 
 class ProblemSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=ID_PATTERN)
     aliases: list[str] = Field(default_factory=list)
     title: str
     difficulty: Literal["easy", "medium", "hard"]
@@ -149,8 +154,9 @@ class ProblemSpec(_Strict):
         if total != 100:
             raise ValueError(f"probe points sum to {total}, not 100")
         ids = [p.id for p in probes]
-        if len(ids) != len(set(ids)):
-            raise ValueError("probe ids repeat")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"probe ids repeat: {', '.join(repeated)}")
         return probes
 
     @cached_property
@@ -162,49 +168,120 @@ class ProblemSpec(_Strict):
         return next(p for p in self.probes if p.id == probe_id)
 
 
-def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at a pydantic error location."""
-    import yaml
-
-    node, line = root, None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == key), None)
-            if match is None:
-                match = next((k for k, v in node.value if k.value == key), None)
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
+def schema_faults(src: SpecText) -> tuple[ProblemSpec | None, list[Fault]]:
+    """The spec validated, or every fault of its schema (all of pydantic's at once)."""
+    try:
+        spec = ProblemSpec.model_validate(src.data)
+    except ValidationError as exc:
+        faults = [
+            src.fault(tuple(e["loc"]), plain(e), key=e["type"] == "extra_forbidden")
+            for e in exc.errors()
+        ]
+        return None, sorted(faults, key=lambda f: f.line)
+    spec.source = src.path
+    return spec, []
 
 
 def load_spec(path: Path) -> ProblemSpec:
-    """Parse and validate one spec; any fault is a CoachError naming file, line and field."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as exc:
-        raise CoachError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise CoachError(f"{where}: invalid YAML: {exc.problem}") from None
-    if not isinstance(data, dict):
-        raise CoachError(f"{path}:1: a problem spec must be a mapping of fields")
-    try:
-        spec = ProblemSpec.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field_name = ".".join(str(part) for part in loc) or "(top level)"
-        line = _line_of(yaml.compose(text), loc) or 1
-        raise CoachError(f"{path}:{line}: {field_name}: {err['msg']}") from None
-    spec.source = path
+    """Parse and validate one spec; its faults are a SpecError, each with file, line, field."""
+    src = read_spec(path)
+    spec, faults = schema_faults(src)
+    if spec is None:
+        raise SpecError(faults, src.names())
     return spec
+
+
+KINDS = {  # what a value of each pydantic type must be, in a spec author's words
+    "int": "a whole number",
+    "float": "a number",
+    "string": "text",
+    "bool": "true or false",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "a mapping (key: value)",
+    "model": "a mapping of fields",
+    "model_attributes": "a mapping of fields",
+    "none": "empty",
+}
+
+
+def plain(error: Any) -> str:
+    """One pydantic error in plain words (no "Input should be", no URLs)."""
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    got = f", not {_shown(value)}"
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "extra_forbidden":
+        return _unknown_field(tuple(error["loc"]))
+    if kind in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "literal_error":
+        return f"must be one of {ctx['expected']}{got}"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == ID_PATTERN:
+            return f"must be lower-case letters, digits and _, starting with a letter{got}"
+        return f"must match {ctx.get('pattern')}{got}"
+    bounds = {
+        "greater_than": ("above", "gt"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("below", "lt"),
+        "less_than_equal": ("at most", "le"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}{got}"
+    if kind in ("too_short", "too_long"):
+        words = "at least" if kind == "too_short" else "at most"
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        return f"needs {words} {limit} {_entries(limit)}, has {ctx.get('actual_length')}"
+    for suffix in ("_type", "_parsing", "_from_float"):
+        base = kind.removesuffix(suffix)
+        if base != kind and base in KINDS:
+            return f"must be {KINDS[base]}{got}"
+    message = str(error.get("msg", kind))
+    return message.replace("Value error, ", "").replace("Input should be", "must be")
+
+
+def _entries(count: Any) -> str:
+    return "entry" if count == 1 else "entries"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _unknown_field(loc: tuple[Any, ...]) -> str:
+    """An unknown field, with the nearest known one of its model."""
+    import difflib
+
+    known = _fields_of(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field (did you mean '{close[0]}'?)"
+    return f"unknown field; known here: {', '.join(known)}" if known else "unknown field"
+
+
+def _fields_of(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model at a path of the spec (aliases as written in YAML)."""
+    import typing
+
+    model: Any = ProblemSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        found = fields.get(part)
+        if found is None:
+            return []
+        kinds = [found.annotation, *typing.get_args(found.annotation)]
+        model = next((k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)), None)
+        if model is None:
+            return []
+    return [f.alias or name for name, f in model.model_fields.items() if not f.exclude]

@@ -143,14 +143,20 @@ def test_undetectable_problem_names_the_candidates(tmp_path: Path) -> None:
 )
 def test_malformed_spec_names_file_line_and_field(tmp_path: Path, edit, where: str) -> None:
     source = (ROOT / "problems" / "logistic_regression.yaml").read_text()
-    bad = tmp_path / "specs" / "mine.yaml"
+    bad = tmp_path / "specs" / "my_logistic.yaml"
     bad.parent.mkdir()
+    source = source.replace("aliases: [logistic, logreg]", "aliases: [mine]")  # no clash
     bad.write_text(edit(source.replace("id: logistic_regression", "id: my_logistic", 1)))
-    message = one_line_error(run_coach("list", "--problems", str(bad.parent)))
+    message = one_line_error(run_coach("show", "my_logistic", "--problems", str(bad.parent)))
     assert f"{bad}:" in message and where in message
     line = int(message.split(f"{bad}:")[1].split(":")[0])
     if where == "minutes":
         assert bad.read_text().splitlines()[line - 1].startswith("minutes:")
+    listed = run_coach("list", "--problems", str(bad.parent))  # the other problems still work
+    assert listed.returncode == 0 and "logistic_regression" in listed.stdout
+    assert listed.stderr.splitlines() == [
+        f"coach: note: left out {bad}, which has errors; `coach validate {bad.parent}` lists them"
+    ]
     validated = run_coach("validate", str(bad))
     assert validated.returncode == 2 and where in validated.stdout
 
@@ -229,10 +235,11 @@ def test_a_changed_spec_is_validated_again(tmp_path: Path) -> None:
     folder.mkdir()
     mine = folder / "mine.yaml"
     source = (ROOT / "problems" / "logistic_regression.yaml").read_text()
+    source = source.replace("aliases: [logistic, logreg]", "aliases: [mine]")
     mine.write_text(source.replace("id: logistic_regression", "id: my_logistic", 1))
-    assert run_coach("list", "--problems", str(folder)).returncode == 0
+    assert run_coach("show", "my_logistic", "--problems", str(folder)).returncode == 0
     mine.write_text(mine.read_text().replace("minutes: 30", "minutes: thirty"))
-    message = one_line_error(run_coach("list", "--problems", str(folder)))
+    message = one_line_error(run_coach("show", "my_logistic", "--problems", str(folder)))
     assert f"{mine}:" in message and "minutes" in message
 
 

@@ -18,6 +18,7 @@ from coach.errors import CoachError
 from coach.examples import spec_value
 from coach.paths import bank_dir
 from coach.problem_view import constructor_signature, example_code, render_list, render_show
+from coach.spec_faults import SpecError
 from coach.specs import Bank, ProblemSpec, load_spec
 
 SHIPPED = bank_dir() / "problems" / "logistic_regression.yaml"
@@ -327,13 +328,121 @@ def test_unknown_field_is_named(tmp_path: Path) -> None:
     assert "interface.constructer" in message
 
 
-def test_bad_spec_in_bank_fails_load(tmp_path: Path) -> None:
+PYDANTIC_WORDING = ("Input should", "validation error", "type=", "pydantic", "Value error", "[")
+
+
+def test_every_schema_fault_is_reported_at_once(tmp_path: Path) -> None:
     data = shipped_data()
-    data["id"], data["aliases"], data["difficulty"] = "toy", [], "impossible"
-    path = write_spec(tmp_path, data, "toy.yaml")
+    data["difficulty"], data["minutes"] = "simple", "thirty"
+    data["interface"]["constructer"] = {}
+    data["probes"][2]["points"] = "ten"
+    data["followups"][0]["answer"] = 9
+    del data["title"]
+    path = write_spec(tmp_path, data)
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    faults = [str(f) for f in info.value.faults]
+    first = line_of(path, "id: logistic_regression")
+    answer = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if "answer: 9" in s)
+    assert faults == [
+        f"{path}:{first}: title: required, but missing",
+        f"{path}:{line_of(path, 'difficulty:')}: difficulty: must be one of 'easy', 'medium' "
+        "or 'hard', not 'simple'",
+        f"{path}:{line_of(path, 'minutes:')}: minutes: must be a whole number, not 'thirty'",
+        f"{path}:{line_of(path, 'constructer:')}: interface.constructer: unknown field "
+        "(did you mean 'constructor'?)",
+        f"{path}:{line_of(path, 'points: ten')}: probes.2.points: must be a whole number, "
+        "not 'ten'",
+        f"{path}:{answer}: followups.0.answer: 9 is not one of the 4 choices (0 is the first)",
+    ]
+    message = str(info.value)  # what a command that needs the spec prints: one line
+    assert message.startswith(faults[0]) and "and 5 more" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("id", "Logistic-Regression", "must be lower-case letters, digits and _"),
+        ("frequency", 0, "must be at least 1, not 0"),
+        ("hints", [], "needs at least 1 entry, has 0"),
+        ("aliases", "logistic", "must be a list, not 'logistic'"),
+        ("interface", "LogisticRegression", "must be a mapping of fields"),
+        ("grading", {"model": "boosting"}, "must be one of 'gradient_descent', 'softmax'"),
+        ("statement", ["a", "b"], "must be text, not a list"),
+    ],
+)
+def test_schema_faults_are_plain_words(
+    tmp_path: Path, field: str, value: Any, expected: str
+) -> None:
+    data = shipped_data()
+    data[field] = value
+    message = load_error(write_spec(tmp_path, data))
+    assert expected in message
+    assert not any(word in message for word in PYDANTIC_WORDING), message
+
+
+def toy_folder(folder: Path, **fields: Any) -> Path:
+    """A course folder with one spec: the shipped logistic regression's, with `fields`."""
+    data = {**shipped_data(), "id": "toy", "aliases": [], "title": "A toy problem", **fields}
+    folder.mkdir(exist_ok=True)
+    write_spec(folder, data, f"{data['id']}.yaml")
+    return folder
+
+
+def test_a_broken_spec_is_left_out_not_fatal(tmp_path: Path) -> None:
+    path = toy_folder(tmp_path, difficulty="impossible") / "toy.yaml"
+    for bank in (Bank.load(extra=tmp_path), Bank.views(extra=tmp_path)):
+        assert bank.resolve("logreg").id == "logistic_regression"
+        assert "toy" not in bank.specs
+        with pytest.raises(CoachError) as info:
+            bank.resolve("toy")
+        where = f"{path}:{line_of(path, 'difficulty:')}: difficulty: must be one of"
+        assert str(info.value).startswith(where)
+        assert f"left out {path}, which has errors" in (bank.note() or "")
+        assert f"`coach validate {tmp_path}`" in (bank.note() or "")
+
+
+def test_a_spec_that_cannot_be_parsed_blocks_its_file_name(tmp_path: Path) -> None:
+    (tmp_path / "toy.yaml").write_text("id: toy\ntitle: [unclosed\n")
+    bank = Bank.load(extra=tmp_path)
+    with pytest.raises(CoachError, match="invalid YAML"):
+        bank.resolve("toy")
+    assert bank.resolve("knn").id == "knn"
+
+
+def test_a_course_spec_takes_a_built_in_id_only_with_override(tmp_path: Path) -> None:
+    folder = toy_folder(tmp_path, id="logistic_regression", aliases=["logistic"])
+    path = folder / "logistic_regression.yaml"
+    bank = Bank.load(extra=folder)
     with pytest.raises(CoachError) as info:
-        Bank.load(extra=tmp_path)
-    assert str(path) in str(info.value) and "difficulty" in str(info.value)
+        bank.resolve("logistic")
+    assert str(info.value) == (
+        f"{path}:1: id: 'logistic_regression' is a built-in problem; pass --override to replace it"
+    )  # its alias goes with the id: one fault, not one a name
+    assert bank.resolve("knn").id == "knn"
+    replaced = Bank.load(extra=folder, override=True)
+    assert replaced.resolve("logistic").title == "A toy problem"
+    assert replaced.resolve("logistic_regression").source == path
+    assert replaced.note() is None and list(replaced.specs).count("logistic_regression") == 1
+    with pytest.raises(CoachError, match="unknown problem 'logreg'"):
+        replaced.resolve("logreg")  # the built-in's alias went with it; the course's did not
+
+
+def test_a_course_alias_of_a_built_in_problem_needs_override(tmp_path: Path) -> None:
+    folder = toy_folder(tmp_path, aliases=["logreg"])
+    with pytest.raises(CoachError, match="'logreg' already names the built-in problem"):
+        Bank.views(extra=folder).resolve("toy")
+    bank = Bank.views(extra=folder, override=True)
+    assert bank.resolve("logreg").id == "toy"
+    assert bank.resolve("logistic").id == "logistic_regression"
+
+
+def test_two_course_specs_of_one_id_are_an_error(tmp_path: Path) -> None:
+    folder = toy_folder(tmp_path)
+    (folder / "toy.yaml").rename(folder / "a.yaml")
+    toy_folder(tmp_path)
+    with pytest.raises(CoachError, match=r"toy.yaml:1: id: 'toy' already names the problem toy"):
+        Bank.load(extra=folder, override=True).resolve("toy")
 
 
 def test_extra_folder_adds_problems(tmp_path: Path) -> None:

@@ -124,18 +124,34 @@ def problem_module(problem_id: str) -> Any:
 
 def resolve(spec: ProblemSpec, entry: ProbeSpec) -> Family | None:
     """What runs a spec entry: the problem's own probe, its override, or the shared family."""
+    return provider(spec.id, entry.id, entry.family_name)
+
+
+def provider(problem_id: str, probe_id: str, family_name: str) -> Family | None:
+    """The problem's own probe of that id or family name, else the shared family."""
     import coach.probes.families  # noqa: F401  (registers the shared families)
 
-    problem_module(spec.id)
-    own = OWN.get(spec.id, {})
-    return own.get(entry.id) or own.get(entry.family_name) or FAMILIES.get(entry.family_name)
+    problem_module(problem_id)
+    own = OWN.get(problem_id, {})
+    return own.get(probe_id) or own.get(family_name) or FAMILIES.get(family_name)
 
 
-def unknown_probes(spec: ProblemSpec) -> list[str]:
-    """The spec's probe entries that nothing provides, as "id (family name)"."""
-    missing = []
-    for entry in spec.probes:
-        if resolve(spec, entry) is None:
-            named = f" (family '{entry.family}')" if entry.family else ""
-            missing.append(f"{entry.id}{named}")
-    return missing
+def probe_faults(problem_id: str, entries: list[Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """The probe entries (as written in a spec) that nothing provides: where and what."""
+    import difflib
+
+    faults = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        family = entry.get("family")
+        name = family if isinstance(family, str) else entry["id"]
+        if provider(problem_id, entry["id"], name) is not None:
+            continue
+        known = [*FAMILIES, *OWN.get(problem_id, {})]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        field = "family" if isinstance(family, str) else "id"
+        what = f"no family or problem probe provides '{name}'{hint}"
+        faults.append((("probes", i, field), what))
+    return faults
