@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.errors import CoachError
+from coach.errors import CoachError, UnknownProblem
 from coach.spec_faults import Fault, Loc, Names, SpecError, dotted, field_line, spec_names, summary
 
 CACHE_VERSION = 4
@@ -316,7 +316,7 @@ class Bank:
         close = difflib.get_close_matches(name.lower(), list(self.names), n=1, cutoff=0.6)
         hint = f" (did you mean '{self.names[close[0]]}'?)" if close else ""
         known = ", ".join(self.specs)
-        raise CoachError(f"unknown problem '{name}'{hint}; known problems: {known}")
+        raise UnknownProblem(f"unknown problem '{name}'{hint}; known problems: {known}")
 
     def lookup(self, name: str) -> Any:
         """The spec for an id or alias, None when none has it; a name of a spec left out

@@ -16,7 +16,7 @@ app = typer.Typer(
     name="coach",
     help="A coach for machine-learning coding interviews: practise, get graded, learn.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -32,6 +32,8 @@ class SandboxChoice(str, Enum):
 class Format(str, Enum):
     rich = "rich"
     json = "json"
+    csv = "csv"
+    html = "html"
     markdown = "markdown"
     junit = "junit"
 
@@ -107,7 +109,7 @@ def grade(
     ] = 60.0,
     min_score: Annotated[
         Optional[float],  # noqa: UP045
-        typer.Option(help="Exit 1 when a file scores below this."),
+        typer.Option(min=0, max=100, help="Exit 1 when a file scores below this (0-100)."),
     ] = None,
     sandbox: Annotated[
         SandboxChoice, typer.Option(help="bwrap (no network, coach's files hidden) or process.")
@@ -130,20 +132,60 @@ def grade(
         files = slice_of(files, shard)
         if not files:  # more shards than files: this one has nothing to grade
             return
+    _check_output(output)
+    _check_home()
     limits = Limits(grade_s=timeout, sandbox=sandbox.value)
-    reports = grade_files(
-        files,
-        problem=problem,
-        jobs=jobs,
-        limits=limits,
-        problems=problems,
-        override=override,
-        meanwhile=_preload(fmt),
-    )
+    with _progress(len(files)) as watcher:
+        reports = grade_files(
+            files,
+            problem=problem,
+            jobs=jobs,
+            limits=limits,
+            problems=problems,
+            override=override,
+            meanwhile=_preload(fmt),
+            watcher=watcher,
+        )
     _emit(reports, fmt, output)
     _record(reports)
-    if min_score is not None and any(r.score < min_score for r in reports):
+    below = [r for r in reports if min_score is not None and r.score < min_score]
+    if below:
+        files_word = "file" if len(reports) == 1 else "files"
+        print(
+            f"coach: {len(below)} of {len(reports)} {files_word} scored below "
+            f"--min-score {min_score:g}",
+            file=sys.stderr,
+        )
         raise typer.Exit(ExitStatus.BELOW_MIN_SCORE)
+
+
+def _check_output(output: Path | None) -> None:
+    """Refuse an --output that cannot be written before any file is graded."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise CoachError(f"--output {output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise CoachError(f"--output {output}: no such folder {output.parent}")
+
+
+def _check_home() -> None:
+    """The history must be readable before a batch is graded, not after."""
+    from coach.store import Store
+
+    with Store():
+        pass
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for a batch on a terminal; nothing when piped or one file."""
+    import contextlib
+
+    if total < 2 or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from coach.progress_view import BatchProgress
+
+    return BatchProgress(total)
 
 
 def _preload(fmt: Format):  # type: ignore[no-untyped-def]
@@ -169,6 +211,8 @@ def _emit(reports, fmt: Format, output: Path | None) -> None:  # type: ignore[no
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     except OSError as exc:
         raise CoachError(f"cannot write {output}: {exc.strerror}") from None
+    what = f"{len(reports)} report{'s' if len(reports) != 1 else ''}"
+    print(f"coach: wrote {what} ({fmt.value}) to {output}", file=sys.stderr)
 
 
 @app.command()
@@ -297,8 +341,11 @@ def run(argv: list[str]) -> int:
     except typer.Abort:
         print("\ncoach: interrupted", file=sys.stderr)
         return int(ExitStatus.INTERRUPTED)
-    except click_exception as exc:
-        exc.show()
+    except click_exception as exc:  # one line, as for every other bad input
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        print(f"coach: error: {message}{where}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("\ncoach: interrupted", file=sys.stderr)

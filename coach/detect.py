@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.errors import CoachError
+from coach.errors import CoachError, UnknownProblem
 
 if TYPE_CHECKING:
     from coach.specs import Bank, ProblemSpec
@@ -86,7 +86,7 @@ def detect(path: Path, bank: Bank, problem: str | None = None) -> ProblemSpec:
     if marked:
         try:
             return bank.resolve(marked)
-        except CoachError as exc:
+        except UnknownProblem as exc:
             raise CoachError(f"{path}: the '# coach: {marked}' marker names {exc}") from None
     by_name = bank.lookup(path.stem)
     if by_name:

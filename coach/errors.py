@@ -19,3 +19,7 @@ class CoachError(Exception):
     """A problem with the user's input, displayed to the user as one line; exit status 2."""
 
     exit_status = ExitStatus.USAGE
+
+
+class UnknownProblem(CoachError):
+    """No problem has the id or alias asked for."""

@@ -1,4 +1,4 @@
-"""Rendering of grade reports: rich (terminal), JSON lines, Markdown and JUnit XML.
+"""Rendering of grade reports: rich (terminal), JSON lines, CSV, HTML, Markdown, JUnit XML.
 
 Importing this module is cheap: rich and xml.etree are imported inside the functions that use
 them, and the mistake catalogue is read only when a report cites a mistake.
@@ -16,7 +16,8 @@ from coach.results import VERDICT_STYLE, GradeReport, ProbeResult
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-FORMATS = ("rich", "json", "markdown", "junit")
+FORMATS = ("rich", "json", "csv", "html", "markdown", "junit")
+CSV_COLUMNS = ("file", "problem", "score", "verdict", "mistakes", "duration_s", "error")
 
 STATUS_STYLE = {
     "pass": ("✓", "green"),
@@ -50,14 +51,18 @@ def render(reports: list[GradeReport], fmt: str) -> str:
         return render_markdown(reports)
     if fmt == "junit":
         return render_junit(reports)
-    if fmt == "rich":
+    if fmt == "csv":
+        return render_csv(reports)
+    if fmt in ("rich", "html"):
         import io
 
         from rich.console import Console
 
-        buffer = io.StringIO()
-        print_rich(Console(file=buffer, width=100, color_system=None), reports)
-        return buffer.getvalue()
+        console = Console(file=io.StringIO(), width=100, color_system=None, record=fmt == "html")
+        print_rich(console, reports)
+        if fmt == "html":  # styles inline, no script or font to fetch: readable offline
+            return console.export_html(inline_styles=True)
+        return console.file.getvalue()  # type: ignore[attr-defined]
     raise CoachError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
@@ -240,6 +245,22 @@ def render_json(reports: list[GradeReport]) -> str:
     )
 
 
+def render_csv(reports: list[GradeReport]) -> str:
+    """One row per file (DESIGN §5): file, problem, score, verdict, mistakes, time, error."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in reports:
+        score = f"{r.score:.1f}" if _is_finite(r.score) else ""
+        duration = f"{r.duration_s:.3f}" if _is_finite(r.duration_s) else ""
+        row = (r.file, r.problem or "", score, r.verdict, ";".join(r.mistakes), duration, r.error)
+        writer.writerow([_printable(str(v or "")) for v in row])
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------------------------------------
 # rich
 
@@ -247,7 +268,7 @@ def render_json(reports: list[GradeReport]) -> str:
 def preload(fmt: str) -> None:
     """Import what rendering `fmt` needs; the grader runs this in a thread while it waits
     on the workers, so the imports cost no time of their own."""
-    if fmt == "rich":
+    if fmt in ("rich", "html"):
         import rich.console
         import rich.panel
         import rich.syntax
@@ -268,8 +289,11 @@ def print_rich(console: Console, reports: list[GradeReport]) -> None:
         for renderable in _rich_report(report, catalogue):
             console.print(renderable)
     if len(reports) > 1:
-        console.print()
-        console.print(_rich_summary(reports))
+        from coach.summary import rich_summary
+
+        for renderable in rich_summary(reports, _printable):
+            console.print()
+            console.print(renderable)
 
 
 def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[RenderableType]:
@@ -394,25 +418,6 @@ def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[Rendera
     return out
 
 
-def _rich_summary(reports: list[GradeReport]) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="Summary", title_justify="left", header_style="bold")
-    table.add_column("file")
-    table.add_column("problem")
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
-    for report in reports:
-        table.add_row(
-            Text(_printable(report.file)),
-            Text(_printable(_problem_name(report))),
-            _score(report),
-            Text(report.verdict, style=VERDICT_STYLE.get(report.verdict, "")),
-        )
-    return table
-
-
 # ---------------------------------------------------------------------------------------------
 # markdown
 
@@ -437,12 +442,9 @@ def render_markdown(reports: list[GradeReport]) -> str:
     catalogue = _catalogue() if any(_cited(r) for r in reports) else {}
     parts = [_markdown_report(report, catalogue) for report in reports]
     if len(reports) > 1:
-        rows = ["## Summary", "", "| file | problem | score | verdict |", "|---|---|---:|---|"]
-        rows += [
-            f"| {_md(r.file)} | {_md(_problem_name(r))} | {_score(r)} | {r.verdict} |"
-            for r in reports
-        ]
-        parts.append("\n".join(rows))
+        from coach.summary import markdown_summary
+
+        parts.append(markdown_summary(reports, _md))
     return "\n\n".join(parts) + "\n" if parts else ""
 
 
