@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # the models need pydantic; grading reads cached views
 
 PROCESS_NOTE = (
     "graded in 'process' mode ({why}): the candidate's code ran with resource limits but "
-    "could read files, including coach's own; use bwrap for untrusted code"
+    "could read files, including coach's own, write wherever this user can and use the "
+    "network; use bwrap for untrusted code"
 )
 
 
@@ -164,6 +165,12 @@ class Grader:
                 *notes,
                 f"course notation: the constructor takes alpha and {penalty} but no learning "
                 f"rate, so alpha was read as the learning rate and {penalty} as the penalty",
+            ]
+        if candidate.left_running:  # counted as the worker was ended (sandbox.Worker.kill)
+            notes = [
+                *notes,
+                f"{candidate.left_running:,} processes started by the candidate's code were "
+                "still running when its worker stopped, and were ended with it",
             ]
         output = candidate.output
         if candidate.output_total > len(output):

@@ -123,8 +123,9 @@ def bwrap_works() -> bool:
     if os.environ.get("COACH_SANDBOX", "") in ("none", "process") or not shutil.which("bwrap"):
         return False
     try:
+        probe = ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--cap-drop", "ALL"]
         done = subprocess.run(
-            ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--", "/bin/true"],
+            [*probe, "--", "/bin/true"],
             capture_output=True,
             timeout=5,
         )
@@ -208,6 +209,7 @@ class Worker:
         self.libraries: set[str] = set()  # banned libraries seen mapped in the worker
         self.timed_out: set[str] = set()  # kinds of call that have run out of time once
         self.count_cpu = False  # replies carry CPU time (see cpu_timed)
+        self.left_running = 0  # processes of the candidate's that were ended with its worker
         self.seq = 0
         self.scratch = tempfile.mkdtemp(prefix="coach-worker-")
 
@@ -242,9 +244,11 @@ class Worker:
         self._incarnation_total = 0
 
     def _bwrap(self) -> list[str]:
-        """No network, a writable scratch folder, its own pids. A candidate sees only the
-        system's and Python's folders, its own file and the worker's modules: none of
-        coach's answers, specs or other code, wherever they are installed."""
+        """No network, a writable scratch folder, its own pids, no capabilities (bwrap run
+        by root keeps them all otherwise: the candidate could remount its read-only folders
+        writable). A candidate sees only the system's and Python's folders, its own file and
+        the worker's modules: none of coach's answers, specs or other code, wherever they
+        are installed."""
         if self.role == "reference":
             args = ["bwrap", "--ro-bind", "/", "/"]
         else:
@@ -261,13 +265,16 @@ class Worker:
         args += ["--bind", self.scratch, self.scratch, "--chdir", self.scratch]
         if self.role == "candidate":
             args += ["--remount-ro", "/"]
-        return [*args, "--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"]
+        args += ["--unshare-net", "--unshare-pid", "--cap-drop", "ALL"]
+        return [*args, "--die-with-parent", "--new-session"]
 
     def kill(self) -> None:
         if self.proc is None:
             return
         self.read_libraries()
-        self._signal_tree(signal.SIGKILL)  # children that left the process group too
+        ended = self._end_tree()  # children that left the process group too
+        own = 3 if self.sandbox == "bwrap" else 1  # bwrap's two processes and the worker
+        self.left_running += max(0, ended - own)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
@@ -329,6 +336,33 @@ class Worker:
             yield
         finally:
             self.count_cpu = False
+
+    def _end_tree(self) -> int:
+        """Stop every process of the worker, look again once they have stopped (a stopped
+        process cannot fork) until no new one appears, then kill them all: a process forked
+        while the worker is being killed does not outlive it. How many there were."""
+        assert self.proc is not None
+        stopped: set[int] = set()
+        deadline = time.monotonic() + 1.0
+        while True:
+            new = set(_process_tree(self.proc.pid)) - stopped
+            if not new or time.monotonic() > deadline + 1.0:  # a bound if forks outrun this
+                break
+            for pid in new:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except OSError:
+                    pass
+            stopped |= new
+            while time.monotonic() < deadline and not all(process_state(p) in "tTZX" for p in new):
+                time.sleep(0.001)  # a signal lands within moments; wait until it has
+        ended = _process_tree(self.proc.pid)  # stopped, it holds still: no pid reused
+        for pid in ended:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return len(ended)
 
     def _signal_tree(self, sig: int) -> list[int]:
         if self.proc is None:

@@ -3,6 +3,8 @@ code can misbehave becomes a failed call, never a failure of the grader."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -87,6 +89,21 @@ class Thing:
                     pass
             pids.append(pid)
         return pids
+    def fork_forever(self):
+        import time
+        while True:
+            if os.fork() == 0:
+                try:
+                    os.setsid()
+                    with open("/proc/self/comm", "wb") as comm:
+                        comm.write(b"coach-test-fork")
+                    while True:
+                        time.sleep(60)
+                finally:
+                    os._exit(0)
+    def capabilities(self):
+        with open("/proc/self/status") as handle:
+            return next(line.split()[1] for line in handle if line.startswith("CapEff:"))
     def burn(self):
         return sum(i * i for i in range(3_000_000))
     def burn_in_a_thread(self):
@@ -203,6 +220,8 @@ def test_bubblewrap_blocks_network_and_writes(worker: Worker, tmp_path: Path) ->
     with pytest.raises(CandidateRaised):
         worker.request("call", str(ROOT / "outside.txt"), obj=handle.id, method="write_outside")
     assert not (ROOT / "outside.txt").exists()
+    # none even as root: read-only folders cannot be remounted writable (mount needs one)
+    assert int(worker.request("call", obj=handle.id, method="capabilities").value, 16) == 0
 
 
 @pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
@@ -334,3 +353,47 @@ def test_a_paused_worker_stops_all_its_processes_and_kill_ends_them(tmp_path: Pa
 
 def _alive(pid: int) -> bool:
     return process_state(pid) not in "ZX"  # a zombie is dead, waiting to be reaped
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [
+        "process",
+        pytest.param(
+            "bwrap", marks=pytest.mark.skipif(not bwrap_works(), reason="no bubblewrap here")
+        ),
+    ],
+)
+def test_processes_forked_while_the_worker_is_ended_are_ended_too(
+    tmp_path: Path, sandbox: str
+) -> None:
+    path = tmp_path / "thing.py"
+    path.write_text(CANDIDATE)
+    worker = Worker(str(path), limits=Limits(call_s=1.0, sandbox=sandbox))
+    try:
+        handle = new(worker)
+        with pytest.raises(CallTimedOut):  # ended while it forks, each child its own session
+            worker.request("call", obj=handle.id, method="fork_forever")
+    finally:
+        worker.close()
+        deadline = time.monotonic() + 5
+        left = _named("coach-test-fork")
+        while left and time.monotonic() < deadline:  # SIGKILL lands within moments
+            left = _named("coach-test-fork")
+        for pid in left:  # a failure leaves nothing running
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} forked processes outlived the worker"
+    assert worker.left_running > 10  # counted for the report's note
+
+
+def _named(name: str) -> list[int]:
+    """Live processes whose /proc/PID/comm is `name`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/comm") as handle:
+                if handle.read().strip() == name and _alive(int(entry)):
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
