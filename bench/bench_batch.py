@@ -55,7 +55,8 @@ def run(source: Path, folder: Path, problem: str, jobs: int) -> tuple[float, lis
     cmd = [sys.executable, "-m", "coach.cli", "grade", str(folder), "--problem", problem]
     cmd += ["--format", "json", "--jobs", str(jobs)]
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    # run from the source's folder: `python -m` puts the working folder first on sys.path
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=source, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")

@@ -12,11 +12,14 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from coach.limits import DEFAULT, Limits
 from coach.sandbox import Worker
+
+AHEAD = 2  # files started and importing beyond those being graded
 
 if TYPE_CHECKING:
     from coach.bank import Bank
@@ -29,6 +32,8 @@ class Watcher(Protocol):
     """Told when each file's grade starts and ends (a progress bar)."""
 
     def started(self, index: int, path: Path) -> None: ...
+
+    def probing(self, index: int, title: str) -> None: ...
 
     def finished(self, index: int, report: GradeReport) -> None: ...
 
@@ -52,13 +57,12 @@ def grade_files(
     for path in files:
         check_file(path)
     reasons = [unusable(path) for path in files]  # read and parsed here: nothing is run
-    ahead = Ahead(files, [i for i, reason in enumerate(reasons) if reason is None], limits)
+    ahead = Ahead(files, [reason is None for reason in reasons], limits, jobs + AHEAD)
     references = References(limits)
-    for i in ahead.queue[:jobs]:
-        guessed = _reference_for(files[i], problem)
+    for path, reason in list(zip(files, reasons, strict=True))[:jobs]:
+        guessed = _reference_for(path, problem) if reason is None else None
         if guessed is not None:
             references.add(Worker(str(guessed), limits=limits, role="reference"))
-    ahead.start(jobs)
     try:  # the heavy imports (numpy; pydantic for a changed spec) while the workers start
         from coach.bank import Bank, note_left_out
         from coach.grading import Grader, check_spec, unusable_report
@@ -78,82 +82,107 @@ def grade_files(
     if meanwhile is not None:
         threading.Thread(target=meanwhile, daemon=True).start()
 
-    def grade_one(i: int) -> GradeReport:
+    def grade_one(i: int, candidate: Worker | None) -> GradeReport:
         if watcher is not None:
             watcher.started(i, files[i])
         spec, reason = specs[i], reasons[i]
-        if reason is not None:
+        if reason is not None or candidate is None:
+            assert reason is not None  # a usable file always has its worker
             report = unusable_report(files[i], reason.reason, spec, reason.mistake)
         else:
             assert spec is not None  # only an unusable file may have no problem
-            candidate = ahead.take(i)
-            ahead.start(1)  # the next file's worker, while this one is graded
             reference = references.take(spec.reference_solution)
+            probing = partial(watcher.probing, i) if watcher is not None else None
             try:
-                report = Grader(spec, limits=limits).grade(files[i], candidate, reference)
+                report = Grader(spec, limits=limits).grade(files[i], candidate, reference, probing)
             finally:
                 references.give_back(reference)
         if watcher is not None:
             watcher.finished(i, report)
         return report
 
+    reports: dict[int, GradeReport] = {}
+
+    def job() -> None:
+        while (turn := ahead.next()) is not None:
+            reports[turn[0]] = grade_one(*turn)
+
     try:
         if jobs == 1 or len(files) == 1:
-            return [grade_one(i) for i in range(len(files))]
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(grade_one, range(len(files))))
+            job()
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                for running in [pool.submit(job) for _ in range(jobs)]:
+                    running.result()
     finally:
         ahead.close()
         references.close()
+    return [reports[i] for i in range(len(files))]
 
 
 class Ahead:
-    """Candidate workers started before their file's turn, each importing its file in a
-    thread of its own; `take` waits for that import (its failure is kept for the grade)."""
+    """Candidates' workers started, each importing its file in a thread, before the file's
+    turn: up to `window` files at once. `next` hands out the first file whose import has
+    ended (or that needs no worker), so a slow or hanging import waits out its time beside
+    the grades of the files after it; the reports still come out in input order."""
 
-    def __init__(self, files: list[Path], usable: list[int], limits: Limits) -> None:
+    def __init__(
+        self, files: list[Path], runnable: list[bool], limits: Limits, window: int
+    ) -> None:
         self.files = files
-        self.queue = usable  # the files still to start, in the order they will be graded
+        self.runnable = runnable  # False: the file is unusable and needs no worker
         self.limits = limits
-        self.started: dict[int, tuple[Worker, threading.Thread]] = {}
-        self.lock = threading.Lock()
+        self.window = max(1, window)
+        self.waiting = list(range(len(files)))  # not started yet, in input order
+        self.loading: dict[int, Worker] = {}  # started, still importing
+        self.ready: dict[int, Worker | None] = {}  # imported (or failed to): ready to grade
+        self.changed = threading.Condition()
+        with self.changed:
+            self._fill()
 
-    def start(self, count: int) -> None:
-        """Start the workers of the next `count` files in the queue."""
-        with self.lock:
-            chosen, self.queue = self.queue[:count], self.queue[count:]
-            for i in chosen:
-                worker = Worker(str(self.files[i]), limits=self.limits)
-                worker.start()
-                loading = threading.Thread(target=_load, args=(worker,), daemon=True)
-                loading.start()
-                self.started[i] = (worker, loading)
+    def _fill(self) -> None:
+        while self.waiting and len(self.loading) + len(self.ready) < self.window:
+            i = self.waiting.pop(0)
+            if not self.runnable[i]:
+                self.ready[i] = None
+                continue
+            worker = Worker(str(self.files[i]), limits=self.limits)
+            worker.start()
+            self.loading[i] = worker
+            threading.Thread(target=self._load, args=(i, worker), daemon=True).start()
 
-    def take(self, i: int) -> Worker:
-        with self.lock:
-            if i in self.queue:
-                self.queue.remove(i)
-            found = self.started.pop(i, None)
-        if found is None:
-            return Worker(str(self.files[i]), limits=self.limits)
-        worker, loading = found
-        loading.join()
-        return worker
+    def _load(self, i: int, worker: Worker) -> None:
+        """Import the file now; a failure is kept by the worker and reported by its grade."""
+        try:
+            worker.ensure_loaded()
+        except Exception:  # noqa: BLE001 - the grade asks again and reports it
+            pass
+        with self.changed:
+            if self.loading.pop(i, None) is not None:  # not closed meanwhile
+                self.ready[i] = worker
+            self.changed.notify_all()
+
+    def next(self) -> tuple[int, Worker | None] | None:
+        """The first ready file and its worker; None once every file has been handed out."""
+        with self.changed:
+            while True:
+                self._fill()
+                if self.ready:
+                    i = min(self.ready)
+                    turn = (i, self.ready.pop(i))
+                    self._fill()
+                    return turn
+                if not self.loading:
+                    return None
+                self.changed.wait()
 
     def close(self) -> None:
-        with self.lock:
-            left, self.started, self.queue = list(self.started.values()), {}, []
-        for worker, loading in left:
-            loading.join(timeout=self.limits.import_s)
-            worker.close()
-
-
-def _load(worker: Worker) -> None:
-    """Import the file now; a failure is kept by the worker and reported by its grade."""
-    try:
-        worker.ensure_loaded()
-    except Exception:  # noqa: BLE001 - the grade asks again and reports it
-        pass
+        with self.changed:
+            left = [*self.loading.values(), *self.ready.values()]
+            self.loading, self.ready, self.waiting = {}, {}, []
+        for worker in left:
+            if worker is not None:
+                worker.close()
 
 
 class References:

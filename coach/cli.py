@@ -178,14 +178,15 @@ def _check_home() -> None:
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
-    """A progress bar on stderr for a batch on a terminal; nothing when piped or one file."""
+    """On a terminal, a spinner naming the probe (one file) or a bar (a batch) on stderr;
+    nothing when stderr is piped."""
     import contextlib
 
-    if total < 2 or not sys.stderr.isatty():
+    if not sys.stderr.isatty():
         return contextlib.nullcontext()
-    from coach.progress_view import BatchProgress
+    from coach.progress_view import GradeProgress
 
-    return BatchProgress(total)
+    return GradeProgress(total)
 
 
 def _preload(fmt: Format):  # type: ignore[no-untyped-def]

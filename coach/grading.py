@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,10 +62,15 @@ class Grader:
         self.reference_path = str(reference or spec.reference_solution)
 
     def grade(
-        self, path: str | Path, candidate: Worker | None = None, reference: Worker | None = None
+        self,
+        path: str | Path,
+        candidate: Worker | None = None,
+        reference: Worker | None = None,
+        probing: Callable[[str], None] | None = None,
     ) -> GradeReport:
         """Grade one file. The candidate's worker is closed after; a reference worker handed
-        in is left open for the caller (a batch resets and reuses it)."""
+        in is left open for the caller (a batch resets and reuses it). `probing` is told
+        the title of each probe as it begins (a spinner)."""
         started = time.monotonic()
         path = Path(path)
         source = path.read_text(encoding="utf-8", errors="replace")
@@ -100,7 +106,11 @@ class Grader:
                 adapter_for(self.spec),
                 notes=notes,
             )
-            results = [self._run(ctx, entry) for entry in self.spec.probes]
+            results = []
+            for entry in self.spec.probes:
+                if probing is not None:
+                    probing(entry.title or entry.id)
+                results.append(self._run(ctx, entry))
         finally:
             candidate.close()
             if own_reference:

@@ -75,20 +75,26 @@ def test_one_reference_worker_serves_the_batch_and_grades_as_alone(
     assert outcome(reports[2]) == outcome(alone)  # a reused reference judges the same
 
 
-def test_the_next_file_is_started_and_imported_ahead(tmp_path: Path) -> None:
-    files = [write(tmp_path, f"f{i}.py", REFERENCE.read_text()) for i in range(3)]
-    ahead = Ahead(files, [0, 1, 2], Limits())
+def test_files_are_imported_ahead_and_a_hanging_import_does_not_hold_the_batch(
+    tmp_path: Path,
+) -> None:
+    hang = write(tmp_path, "a_hang.py", "while True:\n    pass\n")
+    files = [hang, *(write(tmp_path, f"f{i}.py", REFERENCE.read_text()) for i in range(3))]
+    ahead = Ahead(files, [True, True, False, True], Limits(import_s=30), window=3)
     try:
-        ahead.start(1)
-        first = ahead.take(0)
-        assert first.loaded and first.proc is not None  # imported before its grade began
-        ahead.start(1)  # as a grade does when it begins: the next file's worker
-        assert 1 in ahead.started and ahead.started[1][0].proc is not None
-        assert 2 not in ahead.started
-        first.close()
+        assert sorted(ahead.loading) == [0, 1] and ahead.ready == {2: None}  # 2 needs none
+        handed = [ahead.next(), ahead.next()]
+        assert sorted(i for i, _ in handed) == [1, 2]  # not held behind the hanging 0
+        worker = dict(handed)[1]
+        assert worker is not None and worker.loaded  # imported before its turn
+        assert 3 in ahead.loading or 3 in ahead.ready  # started as 1 and 2 were handed out
+        assert 0 in ahead.loading
     finally:
         ahead.close()
-    assert ahead.started == {}
+        for _, worker in handed:
+            if worker is not None:
+                worker.close()
+    assert not ahead.loading and not ahead.ready
 
 
 def test_a_worker_reset_drops_the_objects_of_the_last_grade() -> None:
@@ -269,6 +275,23 @@ def test_progress_shows_on_a_terminal_and_not_when_piped(tmp_path: Path) -> None
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_one_file_on_a_terminal_shows_the_probe_being_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "mine.py", REFERENCE.read_text())
+    coach = Path(sys.executable).parent / "coach"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    child = pexpect.spawn(
+        str(coach),
+        ["grade", str(path)],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 160),
+        env=env,
+    )
+    child.expect(r"grading mine\.py: Gradients match finite differences")
+    child.expect("strong hire")
+    child.expect(pexpect.EOF)
 
 
 def test_json_lines_keep_input_order_with_jobs(tmp_path: Path) -> None:
