@@ -150,13 +150,17 @@ def grade(
     _record(reports)
     below = [r for r in reports if min_score is not None and r.score < min_score]
     if below:
-        files_word = "file" if len(reports) == 1 else "files"
-        print(
-            f"coach: {len(below)} of {len(reports)} {files_word} scored below "
-            f"--min-score {min_score:g}",
-            file=sys.stderr,
-        )
+        print(f"coach: {_below_line(below, len(reports), min_score)}", file=sys.stderr)
         raise typer.Exit(ExitStatus.BELOW_MIN_SCORE)
+
+
+def _below_line(below, total: int, bar: float | None) -> str:  # type: ignore[no-untyped-def]
+    """One line: which file scored what against the bar, or how many of a batch fell short."""
+    if len(below) == 1:
+        report = below[0]
+        batch = f" (1 of {total} files)" if total > 1 else ""
+        return f"{report.file} scored {report.score:g}, below --min-score {bar:g}{batch}"
+    return f"{len(below)} of {total} files scored below --min-score {bar:g}"
 
 
 def _check_output(output: Path | None) -> None:

@@ -69,8 +69,13 @@ def test_grade_rich_names_the_mistake_and_the_fix(ascent: Path) -> None:
 def test_min_score_exit_status(ascent: Path) -> None:
     low = run_coach("grade", str(ascent), "--format", "json", "--min-score", "90")
     assert low.returncode == 1
+    score = json.loads(low.stdout)["score"]
+    assert low.stderr == f"coach: {ascent} scored {score:g}, below --min-score 90\n"
     high = run_coach("grade", str(REFERENCE), "--format", "json", "--min-score", "90")
-    assert high.returncode == 0
+    assert high.returncode == 0 and high.stderr == ""
+    both = run_coach("grade", str(ascent), str(REFERENCE), "--format", "json", "--min-score", "90")
+    assert both.returncode == 1
+    assert both.stderr == f"coach: {ascent} scored {score:g}, below --min-score 90 (1 of 2 files)\n"
 
 
 def test_batch_goes_on_after_a_broken_file(tmp_path: Path, ascent: Path) -> None:
