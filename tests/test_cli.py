@@ -254,3 +254,13 @@ def test_process_sandbox_is_reported_as_weaker() -> None:
     report = json.loads(done.stdout)
     assert report["sandbox"] == "process" and report["score"] == 100
     assert any("could read files" in note for note in report["notes"])
+
+
+def test_shell_completion_completes_commands_and_formats() -> None:
+    script = run_coach("--show-completion", "bash", env={**os.environ, "SHELL": "/bin/bash"})
+    assert script.returncode == 0 and "_COACH_COMPLETE" in script.stdout
+    env = {**os.environ, "_COACH_COMPLETE": "complete_bash"}
+    words = run_coach(env={**env, "COMP_WORDS": "coach gr", "COMP_CWORD": "1"})
+    assert words.stdout.split() == ["grade"]
+    formats = run_coach(env={**env, "COMP_WORDS": "coach grade --format ", "COMP_CWORD": "3"})
+    assert formats.stdout.split() == ["rich", "json", "csv", "html", "markdown", "junit"]
