@@ -79,4 +79,4 @@ class GradeProgress:
             shown = next((f"{n}: {self.probe.get(i, '')}" for i, n in self.current.items()), "")
         else:
             shown = ", ".join(self.current.values())
-        self.progress.update(self.task, current=shown)
+        self.progress.update(self.task, current=shown, refresh=True)  # each probe is drawn
