@@ -48,10 +48,12 @@ def grade_files(
     override: bool = False,
     meanwhile: Callable[[], None] | None = None,
     watcher: Watcher | None = None,
+    check: Callable[[], None] | None = None,
 ) -> list[GradeReport]:
     """One report per file, in order. The first workers start before the specs load (a
     course spec with `override` replaces the built-in problem of its id); `meanwhile`
-    runs in a thread once grading begins (the parent mostly waits then)."""
+    runs in a thread once grading begins (the parent mostly waits then); `check` runs
+    while the first workers start, and an error from it stops the batch before any grade."""
     from coach.detect import check_file, unusable
 
     for path in files:
@@ -74,6 +76,8 @@ def grade_files(
         for spec in {s.id: s for s in specs if s is not None}.values():
             check_spec(spec)
         note_left_out(bank)
+        if check is not None:
+            check()
     except BaseException:
         ahead.close()
         references.close()

@@ -133,7 +133,6 @@ def grade(
         if not files:  # more shards than files: this one has nothing to grade
             return
     _check_output(output)
-    _check_home()
     limits = Limits(grade_s=timeout, sandbox=sandbox.value)
     with _progress(len(files)) as watcher:
         reports = grade_files(
@@ -145,6 +144,7 @@ def grade(
             override=override,
             meanwhile=_preload(fmt),
             watcher=watcher,
+            check=_check_home,
         )
     _emit(reports, fmt, output)
     _record(reports)
