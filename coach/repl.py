@@ -549,7 +549,7 @@ class Repl:
 
     def followups(self) -> None:
         """The follow-up questions of a submitted mock."""
-        if not self.session.spec.followups or self.session.quiz_done:
+        if self.session.quiz_done:
             return
         self.session.followups(self.ask, self.say)
 
