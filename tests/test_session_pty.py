@@ -200,6 +200,7 @@ def test_start_quit_resume_submit_history(folder: Path, env: dict[str, str]) -> 
     term.expect(PROMPT)
     term.child.sendline("submit")
     term.expect_text("100.0 / 100")
+    term.expect_text("Debrief — Logistic regression, practice session")  # after every submit
     term.expect("coach solution logistic_regression")
     assert term.finish() == 0
     assert "Traceback" not in term.seen
