@@ -274,14 +274,71 @@ def validate(
         raise typer.Exit(ExitStatus.USAGE)
 
 
+class DebriefFormat(str, Enum):
+    rich = "rich"
+    markdown = "markdown"
+
+
 @app.command()
-def history(limit: Annotated[int, typer.Option(min=1, help="How many sessions.")] = 50) -> None:
-    """Past sessions: date, problem, mode, score, verdict, time used, hints."""
+def history(
+    limit: Annotated[int, typer.Option(min=1, help="How many sessions.")] = 50,
+    show: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--show", help="Print the debrief of session ID (ids: `coach history`)."),
+    ] = None,
+    fmt: Annotated[
+        Optional[DebriefFormat],  # noqa: UP045
+        typer.Option("--format", help="With --show: rich (default) or markdown."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="With --show: write the debrief there, as Markdown."),
+    ] = None,
+) -> None:
+    """Past sessions: date, problem, mode, score, verdict, time used, hints; or, with
+    --show ID, one session's debrief."""
     from coach.history_view import render_history
     from coach.store import Store
 
+    if show is None:
+        if fmt is not None or output is not None:
+            raise CoachError("--format and --output go with --show ID (a session's debrief)")
+        with Store() as store:
+            render_history(_console(), store.sessions(limit))
+        return
+    if output is not None and fmt is DebriefFormat.rich:
+        raise CoachError("--output writes Markdown: use --format markdown, or leave it out")
+    _check_output(output)
+    _show_debrief(show, DebriefFormat.markdown if output else fmt, output)
+
+
+def _show_debrief(session_id: int, fmt: DebriefFormat | None, output: Path | None) -> None:
+    from coach.debrief import build_debrief, render_markdown, render_rich
+    from coach.store import Store
+
     with Store() as store:
-        render_history(_console(), store.sessions(limit))
+        row = store.session(session_id)  # one line, exit 2, for an unknown id
+        debrief = build_debrief(store, row.id, _problem_title(row.problem))
+    if fmt is not DebriefFormat.markdown:
+        render_rich(_console(), debrief)
+        return
+    text = render_markdown(debrief)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CoachError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"coach: wrote the debrief of session {session_id} to {output}", file=sys.stderr)
+
+
+def _problem_title(problem: str) -> str:
+    """A problem's title, or its id when the bank does not have it (any more)."""
+    try:
+        return str(_views(None, False).specs[problem].title)
+    except (CoachError, KeyError, AttributeError):
+        return problem
 
 
 @app.command()

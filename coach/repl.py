@@ -549,7 +549,7 @@ class Repl:
 
     def followups(self) -> None:
         """The follow-up questions of a submitted mock."""
-        if not self.session.spec.followups or self.session.quiz_done:
+        if self.session.quiz_done:
             return
         self.session.followups(self.ask, self.say)
 
@@ -588,10 +588,28 @@ def run_repl(
     if outcome == _SUBMITTED:
         if session.is_mock:
             repl.followups()
+        show_debrief(repl.console, session)
         repl.say(
             f"`coach solution {session.spec.id}` shows the reference solution with notes.", "dim"
         )
     return 0
+
+
+def show_debrief(console: Console, session: Session) -> None:
+    """The debrief after a submit; a failure to build it never ends the session badly."""
+    from coach.debrief import build_debrief, render_rich
+
+    try:
+        debrief = build_debrief(session.store, session.id, session.spec.title)
+    except CoachError as exc:
+        console.print(f"[yellow]no debrief: {exc}[/]")
+        return
+    console.print()
+    render_rich(console, debrief)
+    console.print(
+        f"[dim]`coach history --show {session.id}` prints this again; add "
+        "`--format markdown` to share it.[/]"
+    )
 
 
 def autosave_every() -> float:

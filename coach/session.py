@@ -14,7 +14,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from coach.results import GradeReport, verdict_for
 
 if TYPE_CHECKING:
     from coach.examples import ExampleResult
+    from coach.followups import Question
     from coach.specs import ProblemSpec
     from coach.store import SessionRow, Store
 
@@ -278,6 +279,7 @@ class Session:
             clock=clock,
         )
         session.save(status="active")
+        session.event("start", minutes=session.minutes)
         return session, starter
 
     @classmethod
@@ -300,6 +302,7 @@ class Session:
             state=row.state,
         )
         session.save(status="active")
+        session.event("resume")
         return session
 
     # -- time
@@ -355,6 +358,7 @@ class Session:
             if outcome.ok and self.first_check_pass_s is None:
                 self.first_check_pass_s = round(self.elapsed(), 1)
             self._record_check(outcome)
+            self.event("check", summary=outcome.summary, ok=outcome.ok, mistakes=self.last_mistakes)
             self.save()
             return outcome
 
@@ -396,6 +400,7 @@ class Session:
             report = self._grade()
             self._after_grade(report, "grade")
             self.store.record_attempt(report, kind="grade", session_id=self.id)
+            self.event("grade", score=report.score, mistakes=self.last_mistakes)
             self.save()
             return report
 
@@ -437,6 +442,15 @@ class Session:
             if self.is_mock:
                 hint.penalty = HINT_PENALTY
                 self.hint_penalty = HINT_PENALTY * hint_number
+            self.event(
+                "hint",
+                number=hint.number,
+                hint_kind=hint.kind,
+                mistake=hint.mistake,
+                step=hint.step,
+                steps=hint.steps,
+                penalty=hint.penalty,
+            )
             self.save()
             return hint
 
@@ -458,6 +472,7 @@ class Session:
                 )
             self._after_grade(report, "submit")
             self.store.record_attempt(report, kind="submit", session_id=self.id)
+            self.event("submit", score=report.score, raw=raw, penalty=penalty)
             self.status = "submitted"
             self.timer.pause()
             self.save(status="submitted", score=report.score, verdict=report.verdict)
@@ -469,6 +484,12 @@ class Session:
             self.timer.pause()
             if not self.finished:
                 self.save(status="paused")
+                self.event("pause")
+
+    def event(self, kind: str, **detail: Any) -> None:
+        """Note in the history that `kind` happened now (session time); best effort."""
+        with contextlib.suppress(CoachError, OSError):
+            self.store.record_event(self.id, kind, self.elapsed(), detail)
 
     # -- saving
 
@@ -533,10 +554,19 @@ class Session:
         ask: Callable[[str], str | None],
         say: Callable[[str], None],
     ) -> QuizResult:
-        """The spec's follow-up questions as multiple choice: each answer is recorded, scored
-        and explained. `ask(prompt)` returns the answer typed, or None when input ends."""
-        result = quiz(self.spec, ask, say, record=self._record_followup)
+        """The spec's follow-up questions and one on the candidate's own file, as multiple
+        choice shuffled by the session id: each answer is recorded, scored and explained.
+        `ask(prompt)` returns the answer typed, or None when input ends."""
+        from coach.followups import session_questions
+
+        try:
+            source = self.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        questions = session_questions(self.spec, self.id, self.last_report, source)
+        result = quiz(questions, ask, say, record=self._record_followup)
         self.quiz_done = True
+        self.event("followups", correct=result.correct, total=result.total)
         self.save()
         return result
 
@@ -558,21 +588,22 @@ def parse_choice(answer: str, count: int) -> int | None:
 
 
 def quiz(
-    spec: ProblemSpec,
+    questions: Sequence[Question],
     ask: Callable[[str], str | None],
     say: Callable[[str], None],
     record: Callable[[str, str, bool], None] | None = None,
     tries: int = 3,
 ) -> QuizResult:
-    """Ask each follow-up of `spec`; an empty answer skips (counts as wrong)."""
+    """Ask each question; an empty answer skips (counts as wrong)."""
     result = QuizResult()
-    total = len(spec.followups)
+    total = len(questions)
     if not total:
         return result
     say(f"Follow-up questions ({total}): answer with a letter; Enter skips.")
-    for number, followup in enumerate(spec.followups, 1):
+    for number, followup in enumerate(questions, 1):
         letters = LETTERS[: len(followup.choices)]
-        lines = [f"\n{number}/{total}. {followup.question}"]
+        about = "About your file: " if followup.own else ""
+        lines = [f"\n{number}/{total}. {about}{followup.question}"]
         lines += [f"  {letters[i]}) {choice}" for i, choice in enumerate(followup.choices)]
         say("\n".join(lines))
         chosen: int | None = None

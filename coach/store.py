@@ -146,6 +146,25 @@ def m002_session_state(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN state TEXT NOT NULL DEFAULT '{}'")
 
 
+@migration
+def m003_session_events(db: sqlite3.Connection) -> None:
+    """What happened in a session and when (session seconds): checks, hints, grades, submit,
+    pauses. Existing sessions keep their rows; their debrief is built from what they have."""
+    db.execute(
+        """
+        CREATE TABLE session_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            at_s REAL NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX session_events_session ON session_events (session_id, id)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -186,6 +205,15 @@ class SessionRow:
     @property
     def unfinished(self) -> bool:
         return self.status in UNFINISHED
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Something that happened in a session, at `at_s` seconds of session time."""
+
+    at_s: float
+    kind: str
+    detail: dict[str, Any]
 
 
 def _times(count: int) -> str:
@@ -417,6 +445,63 @@ class Store:
                 (session_id,),
             ).fetchall()
         return [(row["question"], row["chosen"], bool(row["correct"])) for row in rows]
+
+    # -- session events
+
+    @_guarded
+    def record_event(
+        self, session_id: int, kind: str, at_s: float, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """Note that `kind` (check, hint, grade, submit, pause, resume...) happened at `at_s`
+        seconds of session time."""
+        at = float(at_s) if _finite(at_s) else 0.0
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO session_events (session_id, at_s, kind, detail, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    round(at, 3),
+                    kind,
+                    json.dumps(dict(detail or {}), default=str),
+                    _now(),
+                ),
+            )
+
+    @_guarded
+    def events(self, session_id: int) -> list[SessionEvent]:
+        """A session's events in the order they happened."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT at_s, kind, detail FROM session_events WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        events = []
+        for row in rows:
+            try:
+                detail = json.loads(row["detail"])
+            except ValueError:
+                detail = {}
+            events.append(SessionEvent(float(row["at_s"]), row["kind"], detail))
+        return events
+
+    @_guarded
+    def session_attempts(self, session_id: int) -> list[tuple[str, str, dict[str, Any]]]:
+        """(kind, created_at, JSON report) of a session's attempts, oldest first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT kind, created_at, report_json FROM attempts WHERE session_id = ? "
+                "ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        out = []
+        for row in rows:
+            try:
+                report = json.loads(row["report_json"])
+            except ValueError:
+                report = {}
+            out.append((row["kind"], row["created_at"], report if isinstance(report, dict) else {}))
+        return out
 
     # -- attempts
 

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from coach.clock import FakeClock, SessionTimer
 from coach.errors import CoachError
+from coach.followups import session_questions
 from coach.phases import boundaries, budget_lines, clock_text, crossed, phase_at, phases
 from coach.repl import Repl, run_repl
 from coach.session import (
@@ -277,23 +278,22 @@ def test_followups_are_scored_explained_and_recorded(
     spec: ProblemSpec, store: Store, clock: FakeClock, tmp_path: Path
 ) -> None:
     session = new_session(spec, tmp_path, store, clock, mode="mock")
+    questions = session_questions(spec, session.id, None, session.path.read_text())
+    assert len(questions) == len(spec.followups) + 1 and questions[-1].own
     letters = "abcd"
-    answers = iter(["z", letters[spec.followups[0].answer], "", "2", "1", "3"])
+    answers = iter(["z", letters[questions[0].answer], "", "2", "1", "3", "4"])
     said: list[str] = []
     result = session.followups(lambda _: next(answers), said.append)
-    assert result.total == len(spec.followups)
+    assert result.total == len(questions)
     assert result.answers[0].correct
     assert result.answers[1].chosen is None and not result.answers[1].correct
     text = "\n".join(said)
     assert "'z' is not one of a, b, c, d" in text
     assert spec.followups[1].explanation.strip()[:40] in text
+    assert f"{len(questions)}/{len(questions)}. About your file: " in text
     stored = store.followups(session.id)
-    assert len(stored) == len(spec.followups)
-    assert stored[0] == (
-        spec.followups[0].question,
-        spec.followups[0].choices[0 + spec.followups[0].answer],
-        True,
-    )
+    assert len(stored) == len(questions)
+    assert stored[0] == (questions[0].question, questions[0].choices[questions[0].answer], True)
     assert f"Follow-ups: {result.correct}/{result.total} correct." in text
 
 
@@ -306,7 +306,7 @@ def test_parse_choice() -> None:
 
 
 def test_quiz_stops_when_input_ends(spec: ProblemSpec) -> None:
-    result = quiz(spec, lambda _: None, lambda _: None)
+    result = quiz(session_questions(spec, 1, None, ""), lambda _: None, lambda _: None)
     assert result.total == 1 and result.correct == 0
 
 
@@ -367,12 +367,12 @@ def test_mock_submits_itself_at_zero_then_asks_the_followups(
     assert "−5 points in this mock" in out
     assert "your mock interview is submitted as it stands" in out
     assert "Hints: 1 used, −5 points: 100 → 95 (strong hire)" in out
-    assert len(questions) == len(spec.followups)
+    assert len(questions) == len(spec.followups) + 1  # and one on the candidate's file
     assert "Follow-ups:" in out
     row = store.session(session.id)
     assert row.status == "submitted" and row.score == 95
     assert 30 <= row.elapsed_s < 32
-    assert len(store.followups(session.id)) == len(spec.followups)
+    assert len(store.followups(session.id)) == len(spec.followups) + 1
     assert store.best_and_last()["logistic_regression"] == (95, 95)
 
 

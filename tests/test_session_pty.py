@@ -200,6 +200,7 @@ def test_start_quit_resume_submit_history(folder: Path, env: dict[str, str]) -> 
     term.expect(PROMPT)
     term.child.sendline("submit")
     term.expect_text("100.0 / 100")
+    term.expect_text("Debrief — Logistic regression, practice session")  # after every submit
     term.expect("coach solution logistic_regression")
     assert term.finish() == 0
     assert "Traceback" not in term.seen
@@ -222,7 +223,8 @@ def test_mock_submits_itself_at_zero(folder: Path, env: dict[str, str]) -> None:
     assert submitted.status == "submitted" and submitted.mode == "mock"
     # not before zero (3 s); grading counts until the clock stops, so no fixed upper bound
     assert 3 - 0.01 <= submitted.elapsed_s < time.monotonic() - started
-    total = len(Bank.load().resolve(re.findall(r"\((\w+)\)\.", picked)[-1]).followups)
+    spec = Bank.load().resolve(re.findall(r"\((\w+)\)\.", picked)[-1])
+    total = len(spec.followups) + 1  # and one on the candidate's own file
     for number in range(1, total + 1):
         term.expect(rf"{number}/{total}\. ")
         term.expect(r"answer \[a-d\]:")
@@ -290,3 +292,52 @@ def test_saving_the_file_runs_check(folder: Path, env: dict[str, str]) -> None:
     term.child.sendline("quit")
     term.expect("coach resume")
     assert term.finish() == 0
+
+
+def test_a_mock_ends_with_a_debrief_that_history_shows_again(
+    folder: Path, env: dict[str, str]
+) -> None:
+    term = Terminal(["mock", "logistic", "--minutes", "30", "--no-watch"], folder, env)
+    term.expect(PROMPT)
+    term.command("hint", "Hint 1")
+    unclipped = REFERENCE.read_text().replace("np.clip(", "(lambda p, low, high: p)(")
+    save_file(folder / "logistic_regression_mock.py", unclipped)
+    term.command("check", "examples pass")
+    term.child.sendline("submit")
+    term.expect_text(r"\d+\.\d / 100")
+    total = len(Bank.load().resolve("logistic").followups) + 1
+    for number in range(1, total + 1):
+        term.expect(rf"{number}/{total}\. ")
+        term.expect(r"answer \[a-d\]:")
+        term.child.sendline("a")
+    term.expect_text(r"Debrief — Logistic regression, mock interview #\d+")
+    term.expect_text(r"hint 1: step 1 of \d \(−5 points\)")
+    term.expect_text(r"check 3/3 examples pass — first full pass")
+    term.expect_text(r"log-of-zero")
+    session_id = term.expect_text(r"coach history --show (\d+)").split()[-1]
+    assert term.finish() == 0
+    assert "Traceback" not in term.seen
+
+    shown = coach("history", "--show", session_id, cwd=folder, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Timeline" in shown.stdout and "hint: Clip probabilities" in shown.stdout
+    target = folder / "debrief.md"
+    written = coach(
+        "history",
+        "--show",
+        session_id,
+        "--format",
+        "markdown",
+        "--output",
+        str(target),
+        cwd=folder,
+        env=env,
+    )
+    assert written.returncode == 0, written.stderr
+    assert str(target) in written.stderr
+    text = target.read_text()
+    assert text.startswith("# Debrief — Logistic regression, mock interview")
+    assert "**log-of-zero**" in text and "## Follow-ups: " in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    missing = coach("history", "--show", "999", cwd=folder, env=env)
+    assert missing.returncode == 2 and "no session 999" in missing.stderr
