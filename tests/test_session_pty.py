@@ -37,7 +37,13 @@ class Terminal:
     """A coach process in a pty that answers the terminal's cursor-position requests (which
     prompt-toolkit needs before it draws the bottom toolbar), as a real terminal does."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path,
+        env: dict[str, str],
+        dimensions: tuple[int, int] = (40, 140),
+    ) -> None:
         self.child = pexpect.spawn(
             COACH[0],
             [*COACH[1:], *args],
@@ -45,7 +51,7 @@ class Terminal:
             env=env,
             encoding="utf-8",
             codec_errors="replace",
-            dimensions=(40, 140),
+            dimensions=dimensions,
             timeout=60,
         )
         self.seen = ""
@@ -287,6 +293,24 @@ def test_saving_the_file_runs_check(folder: Path, env: dict[str, str]) -> None:
         lambda: save_file(folder / "logistic_regression.py", solution),
     )
     term.expect(r"check 3/3 ✓")  # the toolbar shows it
+    term.child.sendline("quit")
+    term.expect("coach resume")
+    assert term.finish() == 0
+
+
+def test_the_toolbar_keeps_check_and_grade_in_60_columns(folder: Path, env: dict[str, str]) -> None:
+    term = Terminal(
+        ["start", "logistic", "--no-watch"],
+        folder,
+        {**env, "COLUMNS": "60", "LINES": "24"},
+        dimensions=(24, 60),
+    )
+    term.expect(PROMPT)
+    term.child.sendline("check")
+    # the phase's name gives way; time, hints and the result stay whole on one line
+    term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ check 0/3 ✗")
+    term.child.sendline("grade")
+    term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ grade \d+(\.\d+)? ✗")
     term.child.sendline("quit")
     term.expect("coach resume")
     assert term.finish() == 0
