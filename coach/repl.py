@@ -300,7 +300,9 @@ class Repl:
         line = f"{prefix}check {outcome.summary} examples pass"
         failed = next((r for r in outcome.results if not r.passed), None)
         if failed is not None:
-            line += f" — ✗ {failed.title}: {failed.message}"
+            line += f" — ✗ Example {failed.number}: {failed.title}: {failed.message}"
+            if failed.line and f"at line {failed.line}" not in failed.message:
+                line += f" (line {failed.line} of {self.session.path.name})"
         return line
 
     # -- the loop
@@ -442,7 +444,13 @@ class Repl:
             self.say(f"check: {outcome.error}", "red")
             return
         with self._print_lock:
-            render_check(self.console, self.session.spec, self.session.path, outcome.results)
+            render_check(
+                self.console,
+                self.session.spec,
+                self.session.path,
+                outcome.results,
+                in_session=True,
+            )
         if not outcome.ok and self.session.last_mistakes:
             self.say("`hint` explains what went wrong.", "dim")
 
@@ -452,7 +460,7 @@ class Repl:
         self.say("grading…", "dim")
         report = self.session.grade()
         with self._print_lock:
-            print_rich(self.console, [report])
+            print_rich(self.console, [report], session=True)
         if self.session.last_mistakes:
             self.say("`hint` gives the fix for a mistake it found.", "dim")
 
@@ -470,8 +478,10 @@ class Repl:
             head += (
                 f"  (−{hint.penalty:g} points in this mock; −{self.session.hint_penalty:g} so far)"
             )
+        from coach.report import in_session
+
         self.say(head, "bold cyan")
-        self.say(hint.text)
+        self.say(in_session(hint.text))
 
     def cmd_statement(self, args: list[str]) -> None:
         from coach.problem_view import render_show
@@ -544,7 +554,7 @@ class Repl:
         self.say("submitting…" if not auto else "grading your submission…", "dim")
         outcome = self.session.submit()
         with self._print_lock:
-            print_rich(self.console, [outcome.report])
+            print_rich(self.console, [outcome.report], session=True)
         if outcome.penalty:
             self.say(
                 f"Hints: {outcome.hints_used} used, −{outcome.penalty:g} points: "

@@ -168,6 +168,38 @@ def test_check_runs_visible_examples(tmp_path: Path, ascent: Path) -> None:
     assert bad.returncode == 0 and "✗" in bad.stdout
 
 
+def test_check_names_the_example_its_line_and_the_line_of_the_file(tmp_path: Path) -> None:
+    from coach.specs import Bank
+
+    spec = Bank.load().resolve("logistic")
+    starter = tmp_path / "logistic_regression.py"
+    starter.write_text(spec.starter)
+    raises = next(
+        number
+        for number, line in enumerate(spec.starter.splitlines(), 1)
+        if "NotImplementedError" in line and "fit" not in line
+    )
+    done = run_coach("check", str(starter), env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"✗ Example 1: {spec.examples[0].title}" in out
+    assert "model.fit(X, y)" in out  # the line of the example it ran
+    assert f"at logistic_regression.py line {raises}: raise NotImplementedError" in out
+
+    flipped = tmp_path / "flipped.py"  # predict gives the other class: what it expects shows
+    flipped.write_text(
+        REFERENCE.read_text().replace(
+            "return (self.predict_proba(X) >= 0.5).astype(int)",
+            "return (self.predict_proba(X) < 0.5).astype(float)",
+        )
+    )
+    assert flipped.read_text() != REFERENCE.read_text()
+    out = run_coach("check", str(flipped), env={**os.environ, "COLUMNS": "100"}).stdout
+    assert "model.predict(X)  # -> [" in out, out
+    gave = out.split("predict gave ")[1].split("]")[0]  # float labels read as integers
+    assert gave.startswith("[") and "." not in gave, out
+
+
 PROBLEMS = sorted(p.stem for p in (ROOT / "problems").glob("*.yaml"))
 
 
