@@ -281,3 +281,41 @@ def test_process_sandbox_is_reported_as_weaker() -> None:
     report = json.loads(done.stdout)
     assert report["sandbox"] == "process" and report["score"] == 100
     assert any("could read files" in note for note in report["notes"])
+
+
+def test_the_quick_start_names_its_steps_and_keeps_the_checkout_clean(tmp_path: Path) -> None:
+    """The README's Quick start: a virtual environment, the install line CI runs, `coach
+    start` into practice/ (interactive: how to leave it), the tests. practice/ is ignored by
+    git and excluded from ruff, so `ruff check .` passes with a starter written there."""
+    import shutil
+
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    commands = [
+        line.split("#")[0].strip()
+        for line in quick.split("```bash")[1].split("```")[0].strip().splitlines()
+    ]
+    assert commands == [
+        "python -m venv .venv && . .venv/bin/activate",
+        'python -m pip install -e ".[test]"',
+        "coach start logistic --dir practice",
+        "python -m pytest",
+    ]
+    for said in ("interactive", "`quit`", "Ctrl-D", "saves", "`coach resume`"):
+        assert said in quick, said
+    assert "practice/" in (ROOT / ".gitignore").read_text().splitlines()
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    checkout = tmp_path / "checkout"
+    (checkout / "practice").mkdir(parents=True)
+    for name in ("pyproject.toml", ".gitignore"):
+        shutil.copy(ROOT / name, checkout / name)
+    from coach.specs import Bank
+
+    starter = Bank.load().resolve("logistic").starter + "\nimport os\n"  # and an unused import
+    (checkout / "practice" / "logistic_regression.py").write_text(starter)
+    clean = subprocess.run([ruff, "check", "--no-cache", "."], cwd=checkout, capture_output=True)
+    assert clean.returncode == 0, clean.stdout
+    (checkout / "elsewhere.py").write_text(starter)  # the same file outside practice/ fails
+    dirty = subprocess.run([ruff, "check", "--no-cache", "."], cwd=checkout, capture_output=True)
+    assert dirty.returncode == 1, dirty.stdout

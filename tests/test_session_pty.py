@@ -314,3 +314,19 @@ def test_the_toolbar_keeps_check_and_grade_in_60_columns(folder: Path, env: dict
     term.child.sendline("quit")
     term.expect("coach resume")
     assert term.finish() == 0
+
+
+def test_start_into_a_practice_folder_and_leave_with_ctrl_d(
+    folder: Path, env: dict[str, str]
+) -> None:
+    """The Quick start's `coach start logistic --dir practice`: the folder is made, the
+    starter written in it; Ctrl-D saves and says how to go on."""
+    term = Terminal(["start", "logistic", "--dir", "practice", "--no-watch"], folder, env)
+    term.expect("Made the folder")
+    term.expect(PROMPT)
+    assert (folder / "practice" / "logistic_regression.py").exists()
+    assert not (folder / "logistic_regression.py").exists()
+    term.child.sendeof()
+    term.expect("coach resume")
+    assert term.finish() == 0
+    assert store_row(env).status == "paused"
