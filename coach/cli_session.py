@@ -31,7 +31,7 @@ def start(
     problem: Problem,
     directory: Annotated[
         Optional[Path],  # noqa: UP045 - typer reads the annotation at run time on 3.10
-        typer.Option("--dir", help="Folder for the starter file (default: the current one)."),
+        typer.Option("--dir", help="Folder for the starter file, made if missing (default: here)."),
     ] = None,
     minutes: Annotated[
         Optional[float],  # noqa: UP045

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,11 @@ class ExampleResult:
     title: str
     passed: bool
     message: str
+    number: int = 0  # the example's number, as `coach show` counts them
+    code: list[str] = field(default_factory=list)  # the example's line(s) that failed
+    step: int = 0  # the step that failed, from 1
+    line: int | None = None  # the line of the candidate's file it failed at
+    source: str = ""  # that line's text
 
 
 class Mismatch(Exception):
@@ -34,7 +39,14 @@ def run_examples(
     worker.deadline = time.monotonic() + timeout
     program = Program(worker, spec)
     try:
-        return [_run(program, example) for example in spec.examples]
+        results = []
+        for number, example in enumerate(spec.examples, 1):
+            result = _run(program, example)
+            result.number = number
+            if not result.passed:
+                result.code = _failed_code(spec, example, result)
+            results.append(result)
+        return results
     finally:
         worker.close()
 
@@ -58,10 +70,24 @@ def _run(program: Program, example: Example) -> ExampleResult:
                 value = model.get(step.get or "")
             _check(step, value)
         except CallFailed as exc:
-            return ExampleResult(example.title, False, f"step {number}: {exc.describe()}")
+            message = f"step {number}: {exc.describe()}"
+            return ExampleResult(
+                example.title, False, message, step=number, line=exc.line, source=exc.source
+            )
         except Mismatch as exc:
-            return ExampleResult(example.title, False, f"step {number}: {exc}")
+            return ExampleResult(example.title, False, f"step {number}: {exc}", step=number)
     return ExampleResult(example.title, True, "ok")
+
+
+def _failed_code(spec: ProblemSpec, example: Example, result: ExampleResult) -> list[str]:
+    """The lines of the example's step that failed, as `coach show` writes them."""
+    from coach.problem_view import step_code
+
+    steps = step_code(spec, example)
+    if not 1 <= result.step <= len(steps):
+        return []
+    arrays, code = steps[result.step - 1]
+    return [line for line in arrays if len(line) <= 60] + code
 
 
 def spec_value(value: Any) -> Any:
@@ -103,5 +129,15 @@ def _check(step: Step, value: Any) -> None:
             or got.size != want_value.size
             or not np.allclose(got.reshape(want_value.shape), want_value, atol=step.tol, rtol=0)
         ):
-            shown = np.array2string(got, precision=4, separator=", ") if got is not None else value
-            raise Mismatch(f"{name} gave {shown}, expected {step.expect}")
+            raise Mismatch(f"{name} gave {_shown(value, got)}, expected {step.expect}")
+
+
+def _shown(value: Any, got: Any) -> str:
+    """A returned value for a message: whole numbers as integers (labels read 1, not 1.0)."""
+    import numpy as np
+
+    if got is None:
+        return repr(value)
+    if got.size and np.all(np.isfinite(got)) and np.all(got == np.round(got)):
+        return np.array2string(got.astype(np.int64), separator=", ", threshold=20)
+    return np.array2string(got, precision=4, separator=", ", threshold=20)

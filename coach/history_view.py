@@ -14,6 +14,7 @@ from coach.results import VERDICT_STYLE
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from coach.store import SessionRow, Store
 
@@ -109,59 +110,155 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
     console.print(table)
 
 
-def render_stats(console: Console, store: Store, problem_frequency: Mapping[str, int]) -> None:
-    """Best and last score per problem, most cited mistakes, the score trend, what to do next."""
+WIDE = 72  # columns from which `coach stats` draws tables; below, one stacked block a row
+TREND_LENGTH = 10  # scores in a problem's sparkline
+
+
+def _packed(segments: Sequence[Text], width: int, indent: int = 2, gap: int = 2) -> Text:
+    """Segments joined by `gap` spaces, a new (indented) line where the next would not fit:
+    a segment is never split, so a verdict or a command stays whole."""
+    from rich.text import Text
+
+    out = Text()
+    used = 0
+    for segment in segments:
+        size = segment.cell_len
+        if used and used + gap + size > width:
+            out.append("\n" + " " * indent)
+            used = indent
+        elif used:
+            out.append(" " * gap)
+            used += gap
+        out.append_text(segment)
+        used += size
+    return out
+
+
+def _verdict(score: float | None) -> Text:
+    from rich.text import Text
+
+    from coach.results import verdict_for
+
+    if score is None or not math.isfinite(score):
+        return Text("")
+    verdict = verdict_for(score)
+    return Text(verdict, style=VERDICT_STYLE.get(verdict, ""))
+
+
+def _scores_view(
+    console: Console,
+    order: Sequence[str],
+    scores: Mapping[str, tuple[float, float]],
+    trends: Mapping[str, Sequence[float]],
+) -> None:
+    """Best, last (with its verdict) and the trend of each problem: a table, or stacked."""
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
+
+    width = console.width
+    console.print(Text("Scores per problem", style="bold"))
+    name_width = max(len(p) for p in order)
+    if width >= WIDE and name_width + 46 <= width:
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+        table.add_column("problem", no_wrap=True)
+        table.add_column("best", justify="right", no_wrap=True)
+        table.add_column("last", justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column(f"trend (last {TREND_LENGTH})", no_wrap=True)
+        for problem in order:
+            best, last = scores[problem]
+            trend = Text(sparkline(trends.get(problem, [])), style="cyan")
+            table.add_row(problem, score_text(best), score_text(last), _verdict(last), trend)
+        console.print(table)
+        return
+    for problem in order:  # stacked: the problem on its line, its figures below
+        best, last = scores[problem]
+        console.print(Text(problem, style="bold"), overflow="fold")
+        segments = [
+            Text(f"best {score_text(best)}"),
+            Text(f"last {score_text(last)}"),
+            _verdict(last),
+            Text(sparkline(trends.get(problem, [])), style="cyan"),
+        ]
+        console.print(
+            Text("  ").append_text(_packed([s for s in segments if s], width - 2)),
+            no_wrap=True,
+            overflow="fold",
+        )
+
+
+def _mistakes_view(console: Console, mistakes: Sequence[tuple[str, int]]) -> None:
+    """The most cited mistakes with a bar each, the bars scaled to the terminal."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    width = console.width
+    most = max(count for _, count in mistakes)
+    name_width = max(len(m) for m, _ in mistakes)
+    count_width = max(len("times"), len(str(most)))
+    room = width - name_width - count_width - 4  # two gaps of two columns
+    console.print(Text("Most cited mistakes", style="bold"))
+    if room >= 10:
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+        table.add_column("mistake", no_wrap=True)
+        table.add_column("times", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        for mistake, count in mistakes:
+            graph = bar(count, most, min(BAR_WIDTH, room))
+            table.add_row(mistake, str(count), Text(graph, style="red"))
+        console.print(table)
+        return
+    for mistake, count in mistakes:  # stacked: the name and count, the bar below
+        console.print(Text(f"{mistake}  {count}"), overflow="fold")
+        graph = bar(count, most, max(1, min(BAR_WIDTH, width - 2)))
+        console.print(Text("  ").append(graph, style="red"))
+
+
+def render_stats(console: Console, store: Store, problem_frequency: Mapping[str, int]) -> None:
+    """Best and last score per problem with a sparkline of its last scores, the most cited
+    mistakes as bars, the overall trend and what to do next. Tables from `WIDE` columns,
+    stacked below; no line is wider than the console."""
     from rich.text import Text
 
     scores = store.best_and_last()
     if not scores and not store.sessions(limit=1):
         console.print(EMPTY_HISTORY)
         return
+    width = console.width
 
     if scores:
         order = sorted(scores, key=lambda p: (problem_frequency.get(p, math.inf), p))
-        table = Table(title="Scores per problem", title_justify="left", header_style="bold")
-        table.add_column("problem", no_wrap=True)
-        table.add_column("best", justify="right")
-        table.add_column("last", justify="right")
-        for problem in order:
-            best, last = scores[problem]
-            table.add_row(problem, score_text(best), score_text(last))
-        console.print(table)
+        _scores_view(console, order, scores, store.problem_trends(TREND_LENGTH))
     else:
         console.print("No graded attempts yet: `grade` or `submit` in a session to get a score.")
 
     mistakes = store.mistake_counts()
     if mistakes:
-        most = max(count for _, count in mistakes)
-        table = Table(title="Most frequent mistakes", title_justify="left", header_style="bold")
-        table.add_column("mistake", no_wrap=True)
-        table.add_column("times", justify="right")
-        table.add_column("", no_wrap=True)
-        for mistake, count in mistakes:
-            table.add_row(mistake, str(count), Text(bar(count, most), style="red"))
-        console.print(table)
+        console.print()
+        _mistakes_view(console, mistakes)
     elif scores:
         console.print("[green]No mistakes cited so far.[/]")
 
     trend = [score for _, score in store.score_trend()]
     if trend:
-        line = Text("Score trend  ", style="bold")
-        line.append(sparkline(trend), style="cyan")
+        console.print()
         if len(trend) > 1:
-            line.append(
-                f"  {score_text(trend[0])} → {score_text(trend[-1])} "
-                f"over the last {len(trend)} graded attempts"
+            said = (
+                f"{score_text(trend[0])} → {score_text(trend[-1])} "
+                f"over {len(trend)} graded attempts"
             )
         else:
-            line.append(f"  {score_text(trend[0])} (one graded attempt)")
-        console.print(line)
+            said = f"{score_text(trend[0])} (one graded attempt)"
+        segments = [Text("Score trend", style="bold"), Text(sparkline(trend), style="cyan")]
+        segments += [Text(word) for word in said.split()]
+        console.print(_packed(segments, width, gap=1), no_wrap=True, overflow="fold")
 
     suggestion = store.suggest_next(problem_frequency)
     if suggestion is not None:
         problem, reason = suggestion
-        console.print(
-            f"[bold]Next:[/] {problem} — {reason}. Run `coach start {problem}`.",
-            highlight=False,
-        )
+        segments = [Text("Next:", style="bold")]
+        segments += [Text(word) for word in f"{problem} — {reason}. Run".split()]
+        segments.append(Text(f"`coach start {problem}`.", style="bold"))
+        console.print(_packed(segments, width, gap=1), no_wrap=True, overflow="fold")

@@ -113,27 +113,34 @@ def _shared_arrays(example: Example) -> list[Any]:
 
 def example_code(spec: ProblemSpec, example: Example) -> str:
     """The steps of a visible example written as the Python a candidate would type."""
+    return "".join(
+        f"{line}\n" for arrays, code in step_code(spec, example) for line in arrays + code
+    )
+
+
+def step_code(spec: ProblemSpec, example: Example) -> list[tuple[list[str], list[str]]]:
+    """Per step of an example: the lines that name its arrays (`X = np.array(...)`), then
+    the lines that run it, each check followed by what it expects (`# -> [0, 1]`)."""
     namer = _Namer(_shared_arrays(example))
-    out: list[str] = []
+    out: list[tuple[list[str], list[str]]] = []
     for step in example.steps:
         if step.new is not None:
             name = spec.interface.class_name or "Model"
             params = ", ".join(f"{k}={_literal(v)}" for k, v in step.new.items())
-            out.append(f"model = {name}({params})")
+            out.append(([], [f"model = {name}({params})"]))
             continue
+        namer.lines = []
         if step.get is not None:
             expr = f"model.{step.get}"
             if step.shape is not None and _is_list(spec, step.get):
                 expr = f"np.asarray({expr})"
         else:
-            namer.lines = []
             parts = [namer.arg(a) for a in step.args]
             parts += [f"{k}={namer.arg(v)}" for k, v in step.kwargs.items()]
             target = f"model.{step.call}" if step.call is not None else step.function
             expr = f"{target}({', '.join(parts)})"
-            out.extend(namer.lines)
-        out.extend(_checked(expr, step))
-    return "\n".join(out) + "\n"
+        out.append((list(namer.lines), _checked(expr, step)))
+    return out
 
 
 def _is_list(spec: ProblemSpec, attribute: str) -> bool:
@@ -256,18 +263,37 @@ def render_show(console: Console, spec: ProblemSpec, *, in_session: bool = False
         )
 
 
-def render_check(console: Console, spec: ProblemSpec, path: Any, results: list[Any]) -> None:
-    """The outcome of `coach check`: each visible example passed or not, no score."""
+def render_check(
+    console: Console, spec: ProblemSpec, path: Any, results: list[Any], *, in_session: bool = False
+) -> None:
+    """The outcome of `coach check`: each visible example by number and name, passed or not;
+    for a failure the line of the example it ran (with what it expects) and the line of the
+    candidate's file it failed at. No score."""
     from rich.markup import escape
 
     passed = sum(1 for r in results if r.passed)
     console.print(f"[bold]{escape(str(path))}[/] — {escape(spec.title)}: visible examples")
     for r in results:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
-        detail = "" if r.passed else f"\n    {escape(r.message)}"
-        console.print(f"  {mark} {escape(r.title)}{detail}")
+        console.print(f"  {mark} Example {r.number}: {escape(r.title)}")
+        if r.passed:
+            continue
+        for line in r.code:
+            console.print(f"      [cyan]{escape(line)}[/]", soft_wrap=False)
+        console.print(f"    {escape(r.message)}")
+        if r.line and f"at line {r.line}" not in r.message:
+            source = f": {escape(r.source)}" if r.source else ""
+            console.print(f"    at [bold]{escape(path_name(path))}[/] line {r.line}{source}")
     colour = "green" if passed == len(results) else "yellow"
+    grade = "`grade`" if in_session else "`coach grade`"
     console.print(
         f"[{colour}]{passed}/{len(results)} examples pass[/]. "
-        "These are only the visible examples; `coach grade` runs the hidden probes."
+        f"These are only the visible examples; {grade} runs the hidden probes."
     )
+
+
+def path_name(path: Any) -> str:
+    """A file's name, for a line of it."""
+    from pathlib import Path
+
+    return Path(str(path)).name

@@ -187,34 +187,54 @@ class Repl:
     # -- the status line
 
     def toolbar(self) -> StyleAndTextTuples:
+        """The status line, fitted to the terminal: as it narrows, the phase goes first, then
+        the word "left" and the hints; the time and the last check or grade always stay."""
         s = self.session
         left = s.time_left()
-        phase = s.phase()
-        parts: StyleAndTextTuples = [("class:bottom-toolbar.key", f" {s.spec.id} ")]
-        if s.is_mock:
-            parts.append(("class:bottom-toolbar.low", "MOCK "))
-        if s.finished:
-            parts.append(("", f"│ {s.status} "))
-        elif left > 0:
-            parts.append(("", f"│ {phase.title} │ "))
-            style = "class:bottom-toolbar.low" if left <= min(300.0, s.limit_s / 6) else ""
-            parts.append((style, f"{remaining_text(left)} left"))
-            parts.append(("", " "))
-        else:
-            parts.append(("", "│"))
-            parts.append(("class:bottom-toolbar.over", f" overtime {remaining_text(left)} "))
-            parts.append(("", " "))
+        result: StyleAndTextTuples = []
+        if s.last_result:
+            style = "class:bottom-toolbar.ok" if s.last_ok else "class:bottom-toolbar.bad"
+            result = [("", "│ "), (style, f"{s.last_result} {'✓' if s.last_ok else '✗'}")]
+            result.append(("", " "))
         hints = f"│ hints {s.hints_used}"
         if s.is_mock and s.hint_penalty:
             hints += f" (−{s.hint_penalty:g})"
-        parts.append(("", hints + " "))
-        if s.last_result:
-            style = "class:bottom-toolbar.ok" if s.last_ok else "class:bottom-toolbar.bad"
-            mark = "✓" if s.last_ok else "✗"
-            parts.append(("", "│ "))
-            parts.append((style, f"{s.last_result} {mark}"))
-            parts.append(("", " "))
+        width = self._columns()
+        for phase, word, with_hints in (
+            (True, True, True),
+            (False, True, True),
+            (False, False, True),
+            (False, False, False),
+        ):
+            parts: StyleAndTextTuples = [("class:bottom-toolbar.key", f" {s.spec.id} ")]
+            if s.is_mock:
+                parts.append(("class:bottom-toolbar.low", "MOCK "))
+            if s.finished:
+                parts.append(("", f"│ {s.status} "))
+            elif left > 0:
+                parts.append(("", f"│ {s.phase().title} │ " if phase else "│ "))
+                style = "class:bottom-toolbar.low" if left <= min(300.0, s.limit_s / 6) else ""
+                parts.append((style, remaining_text(left) + (" left" if word else "")))
+                parts.append(("", " "))
+            else:
+                parts.append(("", "│"))
+                over = f" overtime {remaining_text(left)} " if word else f" {remaining_text(left)} "
+                parts.append(("class:bottom-toolbar.over", over))
+                parts.append(("", " "))
+            if with_hints:
+                parts.append(("", hints + " "))
+            parts += result
+            if sum(len(text) for _, text in parts) <= width:
+                break
         return parts
+
+    def _columns(self) -> int:
+        """The terminal's width (80 when there is no prompt to ask)."""
+        prompt = self._prompt
+        if prompt is not None:
+            with contextlib.suppress(Exception):
+                return int(prompt.app.output.get_size().columns)
+        return 80
 
     def _invalidate(self) -> None:
         prompt = self._prompt
@@ -280,7 +300,9 @@ class Repl:
         line = f"{prefix}check {outcome.summary} examples pass"
         failed = next((r for r in outcome.results if not r.passed), None)
         if failed is not None:
-            line += f" — ✗ {failed.title}: {failed.message}"
+            line += f" — ✗ Example {failed.number}: {failed.title}: {failed.message}"
+            if failed.line and f"at line {failed.line}" not in failed.message:
+                line += f" (line {failed.line} of {self.session.path.name})"
         return line
 
     # -- the loop
@@ -422,7 +444,13 @@ class Repl:
             self.say(f"check: {outcome.error}", "red")
             return
         with self._print_lock:
-            render_check(self.console, self.session.spec, self.session.path, outcome.results)
+            render_check(
+                self.console,
+                self.session.spec,
+                self.session.path,
+                outcome.results,
+                in_session=True,
+            )
         if not outcome.ok and self.session.last_mistakes:
             self.say("`hint` explains what went wrong.", "dim")
 
@@ -432,7 +460,7 @@ class Repl:
         self.say("grading…", "dim")
         report = self.session.grade()
         with self._print_lock:
-            print_rich(self.console, [report])
+            print_rich(self.console, [report], session=True)
         if self.session.last_mistakes:
             self.say("`hint` gives the fix for a mistake it found.", "dim")
 
@@ -450,8 +478,10 @@ class Repl:
             head += (
                 f"  (−{hint.penalty:g} points in this mock; −{self.session.hint_penalty:g} so far)"
             )
+        from coach.report import in_session
+
         self.say(head, "bold cyan")
-        self.say(hint.text)
+        self.say(in_session(hint.text))
 
     def cmd_statement(self, args: list[str]) -> None:
         from coach.problem_view import render_show
@@ -524,7 +554,7 @@ class Repl:
         self.say("submitting…" if not auto else "grading your submission…", "dim")
         outcome = self.session.submit()
         with self._print_lock:
-            print_rich(self.console, [outcome.report])
+            print_rich(self.console, [outcome.report], session=True)
         if outcome.penalty:
             self.say(
                 f"Hints: {outcome.hints_used} used, −{outcome.penalty:g} points: "

@@ -276,8 +276,26 @@ def preload(fmt: str) -> None:
         import rich.text  # noqa: F401
 
 
-def print_rich(console: Console, reports: list[GradeReport]) -> None:
-    """Print the reports to a rich console: header, probe table, mistakes with their fixes."""
+_SESSION_NAMES = (  # a shell command's name in text shown inside a session -> the session's
+    (r"`coach show [^`]*`", "`statement`"),
+    (r"`coach check [^`]*`", "`check`"),
+    (r"`coach grade [^`]*`", "`grade`"),
+)
+
+
+def in_session(text: str) -> str:
+    """Text for inside a session: `statement`, `check`, `grade` where it names `coach show
+    PROBLEM`, `coach check FILE`, `coach grade FILE`, the commands typed at the prompt."""
+    import re
+
+    for pattern, name in _SESSION_NAMES:
+        text = re.sub(pattern, name, text)
+    return text
+
+
+def print_rich(console: Console, reports: list[GradeReport], *, session: bool = False) -> None:
+    """Print the reports to a rich console: header, probe table, mistakes with their fixes
+    (naming the session's commands when `session`)."""
     if not reports:
         console.print("No files were graded.")
         return
@@ -286,7 +304,7 @@ def print_rich(console: Console, reports: list[GradeReport]) -> None:
         if index:
             console.print()
             console.rule()
-        for renderable in _rich_report(report, catalogue):
+        for renderable in _rich_report(report, catalogue, session=session):
             console.print(renderable)
     if len(reports) > 1:
         from coach.summary import rich_summary
@@ -296,7 +314,9 @@ def print_rich(console: Console, reports: list[GradeReport]) -> None:
             console.print(renderable)
 
 
-def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[RenderableType]:
+def _rich_report(
+    report: GradeReport, catalogue: dict[str, Any], *, session: bool = False
+) -> list[RenderableType]:
     from rich.console import Group
     from rich.panel import Panel
     from rich.syntax import Syntax
@@ -374,6 +394,7 @@ def _rich_report(report: GradeReport, catalogue: dict[str, Any]) -> list[Rendera
                     line.append(": " + _printable(message))
                 body.append(line)
         fix, good = _advice(catalogue, report, mistake_id)
+        fix = in_session(fix) if session else fix
         if fix:
             body.append(Text())
             body.append(Text.assemble(("Fix: ", "bold green"), _printable(fix)))

@@ -99,7 +99,11 @@ def _open(
     from coach.session import Session
 
     if not directory.is_dir():
-        raise CoachError(f"no such folder: {directory}")
+        try:
+            directory.mkdir(parents=True)
+        except OSError as exc:
+            raise CoachError(f"cannot make the folder {directory}: {exc.strerror}") from None
+        console.print(f"Made the folder [bold]{directory}[/].")
     session, starter = Session.start(
         spec, directory, mode=mode, minutes=minutes, fresh=fresh, store=_store()
     )

@@ -608,6 +608,20 @@ class Store:
         return [(row["created_at"], float(row["score"])) for row in reversed(rows)]
 
     @_guarded
+    def problem_trends(self, limit: int = 10) -> dict[str, list[float]]:
+        """problem -> its last `limit` scores (graded and submitted attempts), oldest first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT problem, score FROM attempts "
+                "WHERE kind IN ('grade', 'submit') AND score IS NOT NULL "
+                "ORDER BY created_at, id"
+            ).fetchall()
+        trends: dict[str, list[float]] = {}
+        for row in rows:
+            trends.setdefault(row["problem"], []).append(float(row["score"]))
+        return {problem: scores[-limit:] for problem, scores in trends.items()}
+
+    @_guarded
     def _problem_mistakes(self) -> dict[str, dict[str, int]]:
         """problem -> mistake -> number of scored attempts on it citing that mistake."""
         with self._lock:

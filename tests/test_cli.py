@@ -173,6 +173,38 @@ def test_check_runs_visible_examples(tmp_path: Path, ascent: Path) -> None:
     assert bad.returncode == 0 and "✗" in bad.stdout
 
 
+def test_check_names_the_example_its_line_and_the_line_of_the_file(tmp_path: Path) -> None:
+    from coach.specs import Bank
+
+    spec = Bank.load().resolve("logistic")
+    starter = tmp_path / "logistic_regression.py"
+    starter.write_text(spec.starter)
+    raises = next(
+        number
+        for number, line in enumerate(spec.starter.splitlines(), 1)
+        if "NotImplementedError" in line and "fit" not in line
+    )
+    done = run_coach("check", str(starter), env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"✗ Example 1: {spec.examples[0].title}" in out
+    assert "model.fit(X, y)" in out  # the line of the example it ran
+    assert f"at logistic_regression.py line {raises}: raise NotImplementedError" in out
+
+    flipped = tmp_path / "flipped.py"  # predict gives the other class: what it expects shows
+    flipped.write_text(
+        REFERENCE.read_text().replace(
+            "return (self.predict_proba(X) >= 0.5).astype(int)",
+            "return (self.predict_proba(X) < 0.5).astype(float)",
+        )
+    )
+    assert flipped.read_text() != REFERENCE.read_text()
+    out = run_coach("check", str(flipped), env={**os.environ, "COLUMNS": "100"}).stdout
+    assert "model.predict(X)  # -> [" in out, out
+    gave = out.split("predict gave ")[1].split("]")[0]  # float labels read as integers
+    assert gave.startswith("[") and "." not in gave, out
+
+
 PROBLEMS = sorted(p.stem for p in (ROOT / "problems").glob("*.yaml"))
 
 
@@ -264,3 +296,41 @@ def test_shell_completion_completes_commands_and_formats() -> None:
     assert words.stdout.split() == ["grade"]
     formats = run_coach(env={**env, "COMP_WORDS": "coach grade --format ", "COMP_CWORD": "3"})
     assert formats.stdout.split() == ["rich", "json", "csv", "html", "markdown", "junit"]
+
+
+def test_the_quick_start_names_its_steps_and_keeps_the_checkout_clean(tmp_path: Path) -> None:
+    """The README's Quick start: a virtual environment, the install line CI runs, `coach
+    start` into practice/ (interactive: how to leave it), the tests. practice/ is ignored by
+    git and excluded from ruff, so `ruff check .` passes with a starter written there."""
+    import shutil
+
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    commands = [
+        line.split("#")[0].strip()
+        for line in quick.split("```bash")[1].split("```")[0].strip().splitlines()
+    ]
+    assert commands == [
+        "python -m venv .venv && . .venv/bin/activate",
+        'python -m pip install -e ".[test]"',
+        "coach start logistic --dir practice",
+        "python -m pytest",
+    ]
+    for said in ("interactive", "`quit`", "Ctrl-D", "saves", "`coach resume`"):
+        assert said in quick, said
+    assert "practice/" in (ROOT / ".gitignore").read_text().splitlines()
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    checkout = tmp_path / "checkout"
+    (checkout / "practice").mkdir(parents=True)
+    for name in ("pyproject.toml", ".gitignore"):
+        shutil.copy(ROOT / name, checkout / name)
+    from coach.specs import Bank
+
+    starter = Bank.load().resolve("logistic").starter + "\nimport os\n"  # and an unused import
+    (checkout / "practice" / "logistic_regression.py").write_text(starter)
+    clean = subprocess.run([ruff, "check", "--no-cache", "."], cwd=checkout, capture_output=True)
+    assert clean.returncode == 0, clean.stdout
+    (checkout / "elsewhere.py").write_text(starter)  # the same file outside practice/ fails
+    dirty = subprocess.run([ruff, "check", "--no-cache", "."], cwd=checkout, capture_output=True)
+    assert dirty.returncode == 1, dirty.stdout

@@ -396,3 +396,64 @@ def test_notes_on_conventions_show_in_every_format():
     assert "Note: loss() sums over samples" in flat(rich_text([report]))
     assert "Note: loss() sums over samples" in render([report], "markdown")
     assert json.loads(render([report], "json"))["notes"] == report.notes  # DESIGN §5
+
+
+def test_text_inside_a_session_names_the_session_commands() -> None:
+    from coach.catalogue import MISTAKES
+    from coach.report import in_session
+
+    fix = in_session(MISTAKES["api-contract"].fix)
+    assert "`statement`" in fix and "coach show" not in fix
+    fix = in_session(MISTAKES["crash"].fix)
+    assert "`check`" in fix and "coach check" not in fix
+    assert in_session("run `coach grade lr.py`") == "run `grade`"
+    assert in_session("`coach resume` continues") == "`coach resume` continues"
+
+
+def test_a_change_shows_the_digits_that_tell_it() -> None:
+    import numpy as np
+
+    from coach.probes import values as v
+
+    assert v.apart(0.1, 0.10000001) == ("0.1", "0.10000001")
+    assert v.apart(1.5, 2.5) == ("1.5", "2.5") and v.apart(2.0, 2.0) == ("2", "2")
+    said = v.change(np.array([0.1, 0.2]), np.array([0.1, 0.20000001]))
+    assert said == "[0.1, 0.2] became [0.1, 0.20000001]"
+    said = v.change(np.arange(20.0), np.r_[np.arange(19.0), 19.0000001])
+    assert said == "1 of 20 entries differ (e.g. [19] was 19, now 19.0000001)"
+    assert v.change(np.zeros(2), np.zeros(3)) == "its shape went from (2,) to (3,)"
+
+
+def test_labels_read_as_integers() -> None:
+    import numpy as np
+
+    from coach.probes import values as v
+
+    labels = v.class_labels(np.array([0.0, 1.0, 1.0]), 3, "predict(X)")
+    assert v.show(labels) == "[0, 1, 1]"
+    assert v.show(v.class_labels([[1], [0]], 2, "predict(X)")) == "[1, 0]"
+
+
+def test_a_step_that_nudges_its_input_is_shown_changed(tmp_path) -> None:
+    """An Adam that moves the caller's params by 1e-9 in place: the message must show
+    the digits that tell the old value from the new (not "-2 became -2")."""
+    import json
+
+    from conftest import ROOT, run_coach
+
+    source = (ROOT / "reference_solutions" / "adam.py").read_text()
+    nudged = source.replace(
+        "        params = [np.asarray(p, dtype=float) for p in params]\n",
+        "        for p in params:\n"
+        "            if isinstance(p, np.ndarray):\n"
+        "                p[...] = p + 1e-9 * np.arange(p.size)\n"
+        "        params = [np.asarray(p, dtype=float) for p in params]\n",
+    )
+    assert nudged != source
+    path = tmp_path / "adam.py"
+    path.write_text(nudged)
+    done = run_coach("grade", str(path), "--format", "json")
+    report = json.loads(done.stdout)
+    probe = next(p for p in report["probes"] if p["id"] == "input_mutation")
+    assert probe["status"] == "fail", probe
+    assert "-2.000000001" in probe["message"] or "-1.999999999" in probe["message"], probe

@@ -37,7 +37,13 @@ class Terminal:
     """A coach process in a pty that answers the terminal's cursor-position requests (which
     prompt-toolkit needs before it draws the bottom toolbar), as a real terminal does."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path,
+        env: dict[str, str],
+        dimensions: tuple[int, int] = (40, 140),
+    ) -> None:
         self.child = pexpect.spawn(
             COACH[0],
             [*COACH[1:], *args],
@@ -45,7 +51,7 @@ class Terminal:
             env=env,
             encoding="utf-8",
             codec_errors="replace",
-            dimensions=(40, 140),
+            dimensions=dimensions,
             timeout=60,
         )
         self.seen = ""
@@ -341,3 +347,37 @@ def test_a_mock_ends_with_a_debrief_that_history_shows_again(
     assert max(len(line) for line in text.splitlines()) <= 80
     missing = coach("history", "--show", "999", cwd=folder, env=env)
     assert missing.returncode == 2 and "no session 999" in missing.stderr
+
+
+def test_the_toolbar_keeps_check_and_grade_in_60_columns(folder: Path, env: dict[str, str]) -> None:
+    term = Terminal(
+        ["start", "logistic", "--no-watch"],
+        folder,
+        {**env, "COLUMNS": "60", "LINES": "24"},
+        dimensions=(24, 60),
+    )
+    term.expect(PROMPT)
+    term.child.sendline("check")
+    # the phase's name gives way; time, hints and the result stay whole on one line
+    term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ check 0/3 ✗")
+    term.child.sendline("grade")
+    term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ grade \d+(\.\d+)? ✗")
+    term.child.sendline("quit")
+    term.expect("coach resume")
+    assert term.finish() == 0
+
+
+def test_start_into_a_practice_folder_and_leave_with_ctrl_d(
+    folder: Path, env: dict[str, str]
+) -> None:
+    """The Quick start's `coach start logistic --dir practice`: the folder is made, the
+    starter written in it; Ctrl-D saves and says how to go on."""
+    term = Terminal(["start", "logistic", "--dir", "practice", "--no-watch"], folder, env)
+    term.expect("Made the folder")
+    term.expect(PROMPT)
+    assert (folder / "practice" / "logistic_regression.py").exists()
+    assert not (folder / "logistic_regression.py").exists()
+    term.child.sendeof()
+    term.expect("coach resume")
+    assert term.finish() == 0
+    assert store_row(env).status == "paused"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import sqlite3
 import time
@@ -10,11 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import run_coach
 from rich.console import Console
 
 from coach import store as store_module
 from coach.errors import CoachError
-from coach.history_view import EMPTY_HISTORY, render_history, render_stats, sparkline
+from coach.history_view import EMPTY_HISTORY, bar, render_history, render_stats, sparkline
 from coach.results import GradeReport, ProbeResult, Status, verdict_for
 from coach.store import MIGRATIONS, SCHEMA_VERSION, SessionRow, Store, home_dir
 
@@ -437,3 +439,68 @@ def test_render_stats_shows_scores_bars_trend_and_next(tmp_path: Path) -> None:
 def test_sparkline_uses_an_absolute_scale() -> None:
     assert sparkline([0, 50, 100]) == "▁▅█"
     assert sparkline([]) == ""
+
+
+def seed_history(db: Store) -> None:
+    """Scores on three problems ending in different verdicts, and mistakes cited often."""
+    for score in (20, 35, 50, 65):
+        db.record_attempt(
+            report("kmeans", score, {"empty": "empty-cluster", "vanish": "vanishing-gradients"})
+        )
+    for score in (45, 70, 88, 100):
+        db.record_attempt(
+            report("logistic_regression", score, {"log": "log-of-zero"} if score < 90 else {})
+        )
+    db.record_attempt(report("knn", 42, {"axis": "wrong-axis"}))
+
+
+def assert_whole(text: str, width: int) -> None:
+    """No line wider than `width`, nothing cut off with an ellipsis, headers and verdicts whole."""
+    lines = text.splitlines()
+    assert lines and all(len(line.rstrip()) <= width for line in lines), text
+    assert "…" not in text, text
+    for whole in ("Scores per problem", "Most cited mistakes", "Score trend", "Next:"):
+        assert any(whole in line for line in lines), (whole, text)
+    for verdict in ("strong hire", "lean hire", "lean no hire"):
+        assert any(verdict in line for line in lines), (verdict, text)
+    assert any("`coach start kmeans`." in line for line in lines), text
+    assert "vanishing-gradients" in text and "▂▃▅▆" in text and "▄▆▇█" in text
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_render_stats_keeps_to_the_width_with_trends_and_bars(tmp_path: Path, width: int) -> None:
+    with Store(tmp_path / "coach.db") as db:
+        seed_history(db)
+        con = Console(width=width, file=io.StringIO(), color_system=None)
+        render_stats(con, db, FREQUENCY)
+    text = output(con)
+    assert_whole(text, width)
+    assert bar(4, 4) in text
+    if width == 80:  # a table with a header, one row per problem
+        header = next(line for line in text.splitlines() if line.startswith("problem "))
+        for column in ("best", "last", "verdict", "trend"):
+            assert column in header
+        assert any(line.startswith("kmeans") and "lean hire" in line for line in text.splitlines())
+    else:  # stacked: the problem on its own line, its figures indented below
+        lines = text.splitlines()
+        at = lines.index("kmeans")
+        assert lines[at + 1].startswith("  best 65  last 65  lean hire  ▂▃▅▆")
+
+
+def test_problem_trends_keep_the_last_scores_per_problem(tmp_path: Path) -> None:
+    with Store(tmp_path / "coach.db") as db:
+        for score in range(0, 120, 10):
+            db.record_attempt(report("kmeans", min(score, 100)))
+        db.record_attempt(report("knn", 42))
+        assert db.problem_trends(3) == {"kmeans": [90.0, 100.0, 100.0], "knn": [42.0]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [80, 60])
+def test_coach_stats_keeps_to_columns(coach_home: Path, width: int) -> None:
+    with Store(coach_home / "coach.db") as db:
+        seed_history(db)
+    env = {**os.environ, "COLUMNS": str(width), "LINES": "40", "NO_COLOR": "1"}
+    done = run_coach("stats", env=env)
+    assert done.returncode == 0, done.stderr
+    assert_whole(done.stdout, width)

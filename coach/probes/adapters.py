@@ -331,8 +331,8 @@ class GradientModel(Adapter):
         if rise is not None:
             return "loss-not-decreasing", (
                 f"its training loss went up at iteration {rise + 1} "
-                f"({values[rise - 1]:.6g} -> {values[rise]:.6g}): the updates are not plain "
-                "gradient-descent steps"
+                f"({' -> '.join(v.apart(values[rise - 1], values[rise]))}): the updates are "
+                "not plain gradient-descent steps"
             )
         return self.stuck_bias(ctx) or self.ignored_setting(ctx)
 

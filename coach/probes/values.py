@@ -35,6 +35,39 @@ def show(value: Any, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def apart(a: float, b: float, digits: int = 6) -> tuple[str, str]:
+    """Two numbers with `digits` significant digits, or as many more as it takes to tell
+    them apart when they differ (0.1 and 0.10000001 never both read "0.1")."""
+    a, b = float(a), float(b)
+    for d in range(digits, 18):
+        first, second = f"{a:.{d}g}", f"{b:.{d}g}"
+        if first != second or a == b:
+            return first, second
+    return repr(a), repr(b)
+
+
+def change(before: Any, after: Any) -> str:
+    """How an array changed: "[0.1, 0.2] became [0.1, 0.20000001]" when it is short, else
+    how many entries differ and the first of them, with the digits that show the change."""
+    before, after = np.asarray(before), np.asarray(after)
+    if before.shape != after.shape:
+        return f"its shape went from {before.shape} to {after.shape}"
+    differ = np.argwhere(~np.isclose(before, after, rtol=0, atol=0, equal_nan=True))
+    if not len(differ):
+        return "it has the same values"
+    at = tuple(int(i) for i in differ[0])
+    was, now = before[at].item(), after[at].item()
+    if isinstance(was, float) or isinstance(now, float):
+        was, now = apart(was, now)
+    if before.size <= 8 and before.ndim == 1:
+        old = [show(x) for x in before.tolist()]
+        new = [show(x) for x in after.tolist()]
+        old[at[0]], new[at[0]] = str(was), str(now)
+        return f"[{', '.join(old)}] became [{', '.join(new)}]"
+    where = ", ".join(str(i) for i in at)
+    return f"{len(differ)} of {before.size} entries differ (e.g. [{where}] was {was}, now {now})"
+
+
 def array(value: Any, what: str, mistake: str = "api-contract") -> np.ndarray:
     """A returned value as a float array, or Fail when it is not numbers."""
     if isinstance(value, (Opaque, Handle, str, bytes, dict)) or value is None:
@@ -75,8 +108,8 @@ def class_labels(value: Any, n: int, what: str, mistake: str = "api-contract") -
     and 1 fail as api-contract (predict gives labels, predict_proba probabilities)."""
     out = vector(value, n, what, mistake)
     if np.all(np.isfinite(out)) and np.all(out == np.round(out)) and np.all(out >= 0):
-        kept = np.asarray(value)  # ints stay ints, so that messages show them as returned
-        return kept.reshape(n) if kept.dtype.kind in "iub" else out
+        kept = np.asarray(value)  # labels read as integers in messages: 1, not 1.0
+        return kept.reshape(n) if kept.dtype.kind in "iub" else out.astype(np.int64)
     if np.all(np.isfinite(out)) and np.all((out >= 0) & (out <= 1)):
         raise Fail(
             "api-contract",

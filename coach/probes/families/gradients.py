@@ -152,7 +152,7 @@ def _penalty(ctx: Context, p: P, variant: P) -> str:
         raise Fail(
             None,
             f"alpha={alpha:g} changed nothing: at the same weights loss(X, y) was "
-            f"{losses[0]:.6g} with alpha=0 and {losses[1]:.6g} with alpha={alpha:g}",
+            "{} with alpha=0 and {} with alpha={:g}".format(*v.apart(*losses), alpha),
         )
     if not math.isclose(ks[0], ks[1], rel_tol=1e-4):
         raise Fail(

@@ -227,7 +227,7 @@ def loss_monotonic(ctx: Context, p: P) -> str:
     if rise is not None:
         seen = (
             f"the full-batch loss went up at iteration {rise + 1}: "
-            f"{values[rise - 1]:.6g} -> {values[rise]:.6g}"
+            f"{' -> '.join(v.apart(values[rise - 1], values[rise]))}"
         )
         wrong = gd.gradients_disagree(ctx)  # steps along a wrong gradient overshoot
         if wrong:

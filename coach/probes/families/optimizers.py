@@ -231,8 +231,8 @@ def optimizer_inputs(ctx: Context, p: P) -> str:
             if after.shape != before.shape or not np.array_equal(after, before):
                 raise Fail(
                     None,
-                    f"step {t} changed the caller's {name}: {v.show(before)} became "
-                    f"{v.show(after)}; return new arrays (x - lr * ..., not x -= ...)",
+                    f"step {t} changed the caller's {name}: {v.change(before, after)}; "
+                    "return new arrays (x - lr * ..., not x -= ...)",
                 )
         x = v.array(reply.value, f"step {t}")
     return "step leaves params and grads unchanged"

@@ -47,21 +47,9 @@ def input_mutation(ctx: Context, p: P) -> str:
             for name, before, now in zip(names, args, reply.args_after or [], strict=False):
                 now = np.asarray(now)
                 if now.shape != before.shape or not np.array_equal(now, before, equal_nan=True):
-                    raise Fail(None, f"{call} changed the caller's {name}: {_diff(before, now)}")
+                    raise Fail(None, f"{call} changed the caller's {name}: {v.change(before, now)}")
             checked.append(method)
     return f"X and y are unchanged after {', '.join(dict.fromkeys(checked))}"
-
-
-def _diff(before: np.ndarray, now: np.ndarray) -> str:
-    if now.shape != before.shape:
-        return f"its shape went from {before.shape} to {now.shape}"
-    differ = np.argwhere(~np.isclose(before, now, rtol=0, atol=0, equal_nan=True))
-    at = tuple(int(i) for i in differ[0])
-    where = ", ".join(str(i) for i in at)
-    return (
-        f"{len(differ)} of {before.size} entries differ "
-        f"(e.g. [{where}] was {before[at].item()!r}, now {now[at].item()!r})"
-    )
 
 
 @family("repeatable", needs=("works",))
@@ -87,10 +75,11 @@ def repeatable(ctx: Context, p: P) -> str:
                 where = f"{attribute}[{i}]" if len(first) > 1 else attribute
                 differ = np.flatnonzero(a.ravel() != b.ravel()) if a.shape == b.shape else [0]
                 j = int(differ[0])
+                one, two = v.apart(a.ravel()[j], b.ravel()[j]) if a.shape == b.shape else ("", "")
                 raise Fail(
                     None,
                     f"two fits with random_state={seed} ended with different {where} (entry "
-                    f"{j}: {a.ravel()[j]:.6g} and {b.ravel()[j]:.6g}): every random draw must "
+                    f"{j}: {one} and {two}): every random draw must "
                     "come from a generator seeded with random_state",
                 )
     return f"fits with random_state={seed} end with the same {attribute}"
