@@ -319,6 +319,27 @@ def test_every_shipped_followup_has_choices_of_similar_length(bank: Bank) -> Non
             assert max(lengths) <= 1.5 * min(lengths), (each.id, followup.question)
 
 
+def test_the_length_of_a_shipped_choice_does_not_give_its_answer_away(bank: Bank) -> None:
+    """Picking the longest (or shortest) choice scores near chance over the whole bank.
+
+    A tie for longest counts as a hit, so that the check cannot be met by padding a
+    distractor to the answer's length. Per problem (three questions each) this would be
+    too strict; over the bank it keeps length from carrying information.
+    """
+    longest = shortest = total = 0
+    for each in bank.specs.values():
+        assert each.source is not None and each.source.parent == SHIPPED.parent, each.id
+        for followup in each.followups:
+            lengths = [len(c) for c in followup.choices]
+            right = lengths[followup.answer]
+            longest += right == max(lengths)
+            shortest += right == min(lengths)
+            total += 1
+    assert total >= 20
+    assert longest <= 0.35 * total, f"the longest choice is right in {longest} of {total}"
+    assert shortest <= 0.35 * total, f"the shortest choice is right in {shortest} of {total}"
+
+
 def test_unknown_field_is_named(tmp_path: Path) -> None:
     data = shipped_data()
     data["interface"]["constructer"] = {}
