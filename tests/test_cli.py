@@ -289,8 +289,12 @@ def test_process_sandbox_is_reported_as_weaker() -> None:
 
 
 def test_shell_completion_completes_commands_and_formats() -> None:
-    script = run_coach("--show-completion", "bash", env={**os.environ, "SHELL": "/bin/bash"})
-    assert script.returncode == 0 and "_COACH_COMPLETE" in script.stdout
+    # what --install-completion writes to the shell's rc file (the shell named, not detected)
+    script = run_coach(env={**os.environ, "_COACH_COMPLETE": "source_bash"})
+    assert (
+        script.returncode == 0 and "complete -o default -F _coach_completion coach" in script.stdout
+    )
+    assert "--install-completion" in run_coach("--help").stdout
     env = {**os.environ, "_COACH_COMPLETE": "complete_bash"}
     words = run_coach(env={**env, "COMP_WORDS": "coach gr", "COMP_CWORD": "1"})
     assert words.stdout.split() == ["grade"]
