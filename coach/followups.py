@@ -110,7 +110,7 @@ OWN: dict[str, _Own] = {
         "does that buy at logits of ±1000?",
         choices=(
             "exp is then only taken of numbers ≤ 0, which cannot overflow in float64",
-            "The sign test rounds z to an integer, so exp is always computed exactly",
+            "The sign test rounds z to a whole number first, so exp gives an exact result",
             "It switches to float32 for negative z, whose range holds exp(1000)",
             "It clips z into [-1, 1] first, which keeps every exponent small enough",
         ),
@@ -127,7 +127,7 @@ OWN: dict[str, _Own] = {
         choices=(
             "Callers reuse their arrays: scaling X in place corrupts their later calls",
             "NumPy arrays are read-only by default, so a write raises an error later",
-            "In-place operations are always slower than building a new array of results",
+            "In-place operations run slower than building a new array to hold the results",
             "It does not matter while fit returns self and predict has the right shape",
         ),
         explanation="A caller keeps using the arrays it passed: centring or scaling X in "
@@ -153,7 +153,7 @@ OWN: dict[str, _Own] = {
         choices=(
             "(L(w+h) - L(w-h)) / 2h per entry against yours; relative error below ~1e-5",
             "The gradient at two learning rates; they agree when both make the loss fall",
-            "dw against db; they agree when the two have about the same magnitude overall",
+            "dw against db; they agree when both have about the same magnitude",
             "The gradient before and after fit; they agree when it is zero at the start",
         ),
         explanation="Central differences have error O(h²); with h around 1e-5 and float64, a "
@@ -167,7 +167,7 @@ OWN: dict[str, _Own] = {
             "With n = d every shape lines up, so a sum over samples runs as one over features",
             "NumPy quietly transposes a square array when the axis asked for does not exist",
             "Square inputs are rare in practice, so NumPy skips its shape checks on them",
-            "axis=0 and axis=1 always give the same result on a square matrix anyway",
+            "On a square matrix, axis=0 and axis=1 reduce to the same numbers anyway",
         ),
         explanation="A reduction over the wrong axis is caught by a shape error only when the "
         "two axes differ in length. Tests with n ≠ d (and asserts on shapes) expose it; the "
@@ -178,7 +178,7 @@ OWN: dict[str, _Own] = {
         "a sound way to handle it?",
         choices=(
             "Re-seed that centroid, e.g. at the point farthest from its own centroid",
-            "Divide by the cluster size plus one, so an empty mean comes out as zero",
+            "Divide by the cluster size plus one, so that an empty mean comes out as zero",
             "Lower k by one for the rest of the run as soon as any cluster empties",
             "Restart from a new random seed until no cluster ever happens to empty",
         ),
@@ -191,7 +191,7 @@ OWN: dict[str, _Own] = {
         "penalising the bias do?",
         choices=(
             "It drags the intercept towards 0, so predictions drift off the base rate",
-            "Nothing measurable: the bias is one number, so its penalty is negligible",
+            "Nothing measurable: the bias is a single number, so its penalty is negligible",
             "It makes the loss non-convex, so descent may stop in a local minimum",
             "It doubles the bias's learning rate, so its training starts to diverge",
         ),
@@ -206,7 +206,7 @@ OWN: dict[str, _Own] = {
         choices=(
             "Replace a zero denominator by 1 (or add a tiny epsilon) where it is 0",
             "Drop every row that holds a zero before the division is carried out",
-            "Catch ZeroDivisionError, which NumPy raises when arrays divide by 0",
+            "Catch the ZeroDivisionError, which NumPy raises when arrays divide by 0",
             "Use //, which returns 0 instead of inf when a number is divided by 0",
         ),
         explanation="A constant column has standard deviation 0, and standardising it gives "
@@ -218,7 +218,7 @@ OWN: dict[str, _Own] = {
         "from?",
         choices=(
             "|x|² + |y|² - 2x·y rounds to a tiny negative; clip at 0 before the sqrt",
-            "np.sqrt cannot take 0, so identical points always give a nan distance",
+            "np.sqrt returns nan at exactly 0, so a zero distance comes out as nan",
             "Duplicate points make the Gram matrix singular, so its inverse is nan",
             "Broadcasting repeats the duplicate rows until their squared sums overflow",
         ),
@@ -233,7 +233,7 @@ OWN: dict[str, _Own] = {
             "Without subtracting the mean, the top direction of XᵀX is the mean itself",
             "SVD only works on unit-variance data, so the features must be scaled first",
             "The eigenvalues of large data overflow, and the largest one wins by chance",
-            "The components come out sorted ascending, so the first is the weakest one",
+            "The components come out sorted ascending, so the first is the weakest",
         ),
         explanation="PCA finds directions of largest variance about the mean. XᵀX of "
         "uncentred data is dominated by the mean's outer product, so the first 'component' is "
@@ -244,7 +244,7 @@ OWN: dict[str, _Own] = {
         "samples. What is the vectorised form?",
         choices=(
             "One matrix product X @ w + b for every row, then element-wise functions",
-            "np.vectorize over the per-sample function, which compiles the loop to C",
+            "np.vectorize over the per-sample function, which compiles the loop into C",
             "A list comprehension instead of the loop, which NumPy runs in parallel",
             "Python's map() over the rows, which skips the interpreter's overhead",
         ),
@@ -257,7 +257,7 @@ OWN: dict[str, _Own] = {
         "What is the robust solve?",
         choices=(
             "np.linalg.lstsq, or solve with a small ridge term; never an explicit inverse",
-            "np.linalg.inv in a wider float type, which can invert any matrix exactly",
+            "np.linalg.inv in a wider float type, whose precision inverts a singular matrix",
             "Drop the bias column, which is what makes XᵀX singular in such cases",
             "Invert XᵀX twice, since two inverses cancel each other's rounding error",
         ),

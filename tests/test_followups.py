@@ -118,3 +118,23 @@ def test_the_answer_moves_between_sessions_and_is_not_always_the_longest(
     assert len(positions) == len(spec.followups) + 1
     assert all(len(seen) >= 3 for seen in positions.values()), positions
     assert longest < total  # picking the longest choice does not answer everything
+
+
+def test_the_length_of_an_own_choice_does_not_give_its_answer_away() -> None:
+    """Picking the longest (or shortest) choice scores near chance over the own questions.
+
+    Every question about the candidate's file comes from one table entry (its cited and its
+    avoided wording share the choices), so the entries are counted once each. A tie for
+    longest or shortest counts as a hit, so that padding a distractor to the answer's
+    length cannot meet the check.
+    """
+    longest = shortest = total = 0
+    for entry in [*OWN.values(), TESTING, FALLBACK]:
+        lengths = [len(c) for c in entry.choices]
+        right = lengths[0]  # the right choice is listed first
+        longest += right == max(lengths)
+        shortest += right == min(lengths)
+        total += 1
+    assert total >= 16
+    assert longest <= 0.35 * total, f"the longest choice is right in {longest} of {total}"
+    assert shortest <= 0.35 * total, f"the shortest choice is right in {shortest} of {total}"
