@@ -70,6 +70,26 @@ def _left_out(bank) -> None:  # type: ignore[no-untyped-def]
     note_left_out(bank)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from coach import __version__
+
+        print(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 @app.command("list")
 def list_problems(problems: ProblemsDir = None, override: Override = False) -> None:
     """Table of problems: id, title, difficulty, minutes, frequency, your best score."""
@@ -232,7 +252,10 @@ def check(
     bank = _views(problems, override)
     spec = detect(file, bank, problem)
     _left_out(bank)
-    render_check(_console(), spec, file, run_examples(spec, file))
+    results = run_examples(spec, file)
+    render_check(_console(), spec, file, results)
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)  # a visible example fails: as a failing test would
 
 
 @app.command()

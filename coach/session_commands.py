@@ -65,7 +65,8 @@ def _intro(console: Console, session: Session, resumed: bool = False) -> None:
         where = f"{remaining_text(left)} left" if left > 0 else f"overtime {remaining_text(left)}"
         console.print(
             f"[bold]{kind} resumed[/]: {escape(s.spec.title)} — {clock_text(s.elapsed())} used "
-            f"of {clock_text(s.limit_s)}, {where}; hints used: {s.hints_used}."
+            f"of {clock_text(s.limit_s)}, {where}; hints used: {s.hints_used}; "
+            f"phase: {escape(s.phase().title)}."
         )
     else:
         console.print(f"[bold]{kind}[/]: {escape(s.spec.title)} — {minutes_text(s.minutes)}.")
@@ -139,8 +140,13 @@ def start(
     return _run(session, console, watch)
 
 
-def mock(problem: str | None = None, minutes: float = 45.0, watch: bool = True) -> int:
-    """`coach mock [PROBLEM] [--minutes 45] [--no-watch]`: without PROBLEM, one drawn by
+def mock(
+    problem: str | None = None,
+    minutes: float = 45.0,
+    watch: bool = True,
+    directory: Path | None = None,
+) -> int:
+    """`coach mock [PROBLEM] [--dir DIR] [--minutes 45] [--no-watch]`: without PROBLEM, one drawn by
     interview frequency and your weak spots. A mock starts from the starter: an earlier
     file of the same name is kept as a timestamped backup."""
     _check_minutes(minutes)
@@ -152,12 +158,14 @@ def mock(problem: str | None = None, minutes: float = 45.0, watch: bool = True) 
         console.print(f"Your interviewer picked: [bold]{spec.title}[/] ({spec.id}).")
     else:
         spec = _resolve(bank, problem)
-    session = _open(spec, Path.cwd(), mode="mock", minutes=minutes, fresh=True, console=console)
+    session = _open(
+        spec, directory or Path.cwd(), mode="mock", minutes=minutes, fresh=True, console=console
+    )
     return _run(session, console, watch)
 
 
-def resume() -> int:
-    """`coach resume`: the last unfinished session, with the time it had left."""
+def resume(watch: bool = True) -> int:
+    """`coach resume [--no-watch]`: the last unfinished session, with the time it had left."""
     from coach.session import Session, write_starter
 
     console = _console()
@@ -172,7 +180,7 @@ def resume() -> int:
         console.print(f"[yellow]{path} was gone: wrote the starter there again.[/]")
     session = Session.resume(row, spec, store=store)
     _intro(console, session, resumed=True)
-    return _run(session, console, watch=True)
+    return _run(session, console, watch)
 
 
 def show_solution(problem: str, force: bool = False) -> int:

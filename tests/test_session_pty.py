@@ -372,3 +372,28 @@ def test_ctrl_c_cancels_a_grade_and_the_session_goes_on(folder: Path, env: dict[
     with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
         kinds = [k for (k,) in store.db.execute("SELECT kind FROM attempts")]
     assert "grade" not in kinds
+
+
+def test_mock_in_a_folder_then_resume_without_watch_shows_its_phase(
+    folder: Path, env: dict[str, str]
+) -> None:
+    elsewhere = folder / "interviews"
+    elsewhere.mkdir()
+    term = Terminal(["mock", "logistic", "--dir", str(elsewhere), "--no-watch"], folder, env)
+    term.expect(PROMPT)
+    term.child.sendline("quit")
+    term.expect("coach resume")
+    assert term.finish() == 0
+    assert (elsewhere / "logistic_regression_mock.py").exists()
+    assert not list(folder.glob("*.py"))
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:  # 30 of 45 minutes used
+        store.save_session(store.sessions(1)[0].id, elapsed_s=30 * 60.0)
+
+    term = Terminal(["resume", "--no-watch"], folder, env)
+    term.expect(r"Mock interview resumed.*30:00 used of 45:00.*phase: (\w[\w &]*)")
+    assert term.child.match.group(1) != "clarify & design"
+    term.command("help", "Tab completes")
+    assert "Saving your file runs check" not in term.seen  # no watch mode
+    term.child.sendline("quit")
+    term.expect("coach resume")
+    assert term.finish() == 0
