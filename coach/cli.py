@@ -294,12 +294,22 @@ def validate(
 
 
 @app.command()
-def history(limit: Annotated[int, typer.Option(min=1, help="How many sessions.")] = 50) -> None:
-    """Past sessions: date, problem, mode, score, verdict, time used, hints."""
+def history(
+    limit: Annotated[int, typer.Option(min=1, help="How many sessions.")] = 50,
+    abandon: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--abandon", metavar="ID", help="Give up an unfinished session (kept)."),
+    ] = None,
+) -> None:
+    """Past sessions: id, date, problem, mode, folder, score, verdict, time used, hints."""
     from coach.history_view import render_history
     from coach.store import Store
 
     with Store() as store:
+        if abandon is not None:
+            row = store.abandon(abandon)
+            print(f"coach: session {row.id} ({row.problem}) is marked abandoned")
+            return
         render_history(_console(), store.sessions(limit))
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from coach.session import Session
     from coach.specs import Bank, ProblemSpec
-    from coach.store import Store
+    from coach.store import SessionRow, Store
 
 
 def _console() -> Console:
@@ -129,6 +129,14 @@ def start(
     _check_minutes(minutes)
     console = _console()
     spec = _resolve(_bank(), problem)
+    folder = directory or Path.cwd()
+    store = _store()
+    earlier = store.unfinished_on((folder / f"{spec.id}.py").resolve(), "practice")
+    if earlier is not None:
+        if not fresh and _wants_resume(console, earlier):
+            return _continue(earlier, spec, store, console, watch)
+        store.abandon(earlier.id)
+        console.print(f"[dim]Session {earlier.id} on that file is marked abandoned.[/]")
     session = _open(
         spec,
         (directory or Path.cwd()),
@@ -166,7 +174,7 @@ def mock(
 
 def resume(watch: bool = True) -> int:
     """`coach resume [--no-watch]`: the last unfinished session, with the time it had left."""
-    from coach.session import Session, write_starter
+    from coach.session import write_starter
 
     console = _console()
     store = _store()
@@ -178,9 +186,36 @@ def resume(watch: bool = True) -> int:
     if not path.exists():
         write_starter(spec, path)
         console.print(f"[yellow]{path} was gone: wrote the starter there again.[/]")
+    return _continue(row, spec, store, console, watch)
+
+
+def _continue(
+    row: SessionRow, spec: ProblemSpec, store: Store, console: Console, watch: bool
+) -> int:
+    from coach.session import Session
+
     session = Session.resume(row, spec, store=store)
     _intro(console, session, resumed=True)
     return _run(session, console, watch)
+
+
+def _wants_resume(console: Console, row: SessionRow) -> bool:
+    """Ask whether to resume the unfinished session on the file (yes when no one can answer)."""
+    import sys
+
+    from coach.phases import clock_text
+
+    console.print(
+        f"An unfinished session ({row.id}, {clock_text(row.elapsed_s)} used) is on this file."
+    )
+    if not sys.stdin.isatty():
+        console.print("Resuming it (`--fresh` starts anew).")
+        return True
+    try:
+        answer = input("Resume it? [Y/n] (n starts a new session on the file as it is) ")
+    except EOFError:
+        return True
+    return answer.strip().lower() not in ("n", "no")
 
 
 def show_solution(problem: str, force: bool = False) -> int:

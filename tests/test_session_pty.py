@@ -397,3 +397,36 @@ def test_mock_in_a_folder_then_resume_without_watch_shows_its_phase(
     term.child.sendline("quit")
     term.expect("coach resume")
     assert term.finish() == 0
+
+
+def test_start_on_a_paused_file_offers_to_resume_and_history_can_abandon(
+    folder: Path, env: dict[str, str]
+) -> None:
+    def start_then_quit(answer: str | None, expect: str) -> None:
+        term = Terminal(["start", "logistic", "--no-watch"], folder, env)
+        if answer is not None:
+            term.expect(r"Resume it\? \[Y/n\]")
+            term.child.sendline(answer)
+        term.expect(expect)
+        term.expect(PROMPT)
+        term.child.sendline("quit")
+        term.expect("coach resume")
+        assert term.finish() == 0
+
+    start_then_quit(None, "Practice session")
+    text = (folder / "logistic_regression.py").read_text()
+    start_then_quit("y", "Practice session resumed")
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
+        assert [row.status for row in store.sessions()] == ["paused"]  # no pile of rows
+    start_then_quit("n", "marked abandoned")
+    assert (folder / "logistic_regression.py").read_text() == text  # the file as it was
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
+        assert [row.status for row in store.sessions()] == ["paused", "abandoned"]
+        newest = store.sessions()[0].id
+    history = coach("history", cwd=folder, env=env)
+    assert "--abandon ID" in history.stdout and str(folder.name) in history.stdout
+    assert coach("history", "--abandon", str(newest), cwd=folder, env=env).returncode == 0
+    again = coach("history", "--abandon", str(newest), cwd=folder, env=env)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert again.stderr.count("\n") == 1
+    assert store_row(env).status == "abandoned"
