@@ -70,6 +70,26 @@ def _left_out(bank) -> None:  # type: ignore[no-untyped-def]
     note_left_out(bank)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from coach import __version__
+
+        print(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 @app.command("list")
 def list_problems(problems: ProblemsDir = None, override: Override = False) -> None:
     """Table of problems: id, title, difficulty, minutes, frequency, your best score."""
@@ -236,7 +256,10 @@ def check(
     bank = _views(problems, override)
     spec = detect(file, bank, problem)
     _left_out(bank)
-    render_check(_console(), spec, file, run_examples(spec, file))
+    results = run_examples(spec, file)
+    render_check(_console(), spec, file, results)
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)  # a visible example fails: as a failing test would
 
 
 @app.command()
@@ -294,16 +317,26 @@ def history(
         Optional[Path],  # noqa: UP045
         typer.Option(help="With --show: write the debrief there, as Markdown."),
     ] = None,
+    abandon: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--abandon", metavar="ID", help="Give up an unfinished session (kept)."),
+    ] = None,
 ) -> None:
-    """Past sessions: date, problem, mode, score, verdict, time used, hints; or, with
-    --show ID, one session's debrief."""
+    """Past sessions: id, date, problem, mode, folder, score, verdict, time used, hints;
+    with --show ID, one session's debrief; with --abandon ID, give up an unfinished one."""
     from coach.history_view import render_history
     from coach.store import Store
 
+    if show is not None and abandon is not None:
+        raise CoachError("--show and --abandon take one session each: give one of them")
     if show is None:
         if fmt is not None or output is not None:
             raise CoachError("--format and --output go with --show ID (a session's debrief)")
         with Store() as store:
+            if abandon is not None:
+                row = store.abandon(abandon)
+                print(f"coach: session {row.id} ({row.problem}) is marked abandoned")
+                return
             render_history(_console(), store.sessions(limit))
         return
     if output is not None and fmt is DebriefFormat.rich:

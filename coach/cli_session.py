@@ -27,12 +27,15 @@ Watch = Annotated[
 ]
 
 
+Directory = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time on 3.10
+    typer.Option("--dir", help="Folder for the starter file, made if missing (default: here)."),
+]
+
+
 def start(
     problem: Problem,
-    directory: Annotated[
-        Optional[Path],  # noqa: UP045 - typer reads the annotation at run time on 3.10
-        typer.Option("--dir", help="Folder for the starter file, made if missing (default: here)."),
-    ] = None,
+    directory: Directory = None,
     minutes: Annotated[
         Optional[float],  # noqa: UP045
         typer.Option(help="Time limit in minutes (fractions allowed; default: the problem's)."),
@@ -55,20 +58,21 @@ def mock(
         Optional[str],  # noqa: UP045
         typer.Argument(help="Problem id or alias (default: picked for you)."),
     ] = None,
+    directory: Directory = None,
     minutes: Annotated[float, typer.Option(help="Time limit in minutes.")] = 45.0,
     watch: Watch = True,
 ) -> None:
     """Timed mock interview: one submit, hints cost points, follow-up questions at the end."""
     from coach.session_commands import mock as run
 
-    raise typer.Exit(run(problem, minutes, watch))
+    raise typer.Exit(run(problem, minutes, watch, directory))
 
 
-def resume() -> None:
+def resume(watch: Watch = True) -> None:
     """Continue the last unfinished session with its remaining time."""
     from coach.session_commands import resume as run
 
-    raise typer.Exit(run())
+    raise typer.Exit(run(watch))
 
 
 def solution(

@@ -72,6 +72,7 @@ def bar(count: int, most: int, width: int = BAR_WIDTH) -> str:
 def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
     """A table of past sessions, newest first, two lines a row so it fits 80 columns."""
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     if not sessions:
@@ -84,6 +85,7 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
+    table.add_column("id", justify="right", no_wrap=True)
     table.add_column("date", no_wrap=True)
     table.add_column("problem", no_wrap=True)
     table.add_column("score", no_wrap=True)
@@ -100,14 +102,31 @@ def render_history(console: Console, sessions: Sequence[SessionRow]) -> None:
             hints += f"\n−{score_text(row.hint_penalty)} pts"
         day, _, hour = local_date(row.started_at).partition(" ")
         table.add_row(
+            str(row.id),
             f"{day[5:]}\n{hour}",  # month-day: the year is clear from context
-            f"{row.problem}\n[dim]{row.mode}[/]",
+            f"{row.problem}\n[dim]{row.mode} in {escape(folder_text(row.file))}[/]",
             f"{score_text(row.score)}\n{verdict}",
             f"{clock(row.elapsed_s)}\nof {clock(row.limit_s)}",
             hints,
             clock(row.first_check_pass_s),
         )
     console.print(table)
+    if any(row.unfinished for row in sessions):
+        console.print(
+            "[dim]Unfinished: `coach resume` continues the latest; "
+            "`coach history --abandon ID` gives one up.[/]"
+        )
+
+
+def folder_text(file: str) -> str:
+    """The folder of a session's file, with ~ for the home folder."""
+    from pathlib import Path
+
+    folder = Path(file).parent
+    try:
+        return "~/" + str(folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
 
 
 WIDE = 72  # columns from which `coach stats` draws tables; below, one stacked block a row

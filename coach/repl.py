@@ -24,7 +24,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coach.errors import CoachError
 from coach.phases import Phase, budget_lines, clock_text, crossed
@@ -42,6 +42,54 @@ PROMPT = "coach> "
 _TIME_UP = "\x00time-up"
 _EARLY = 0.005  # seconds
 _QUIT, _SUBMITTED = "quit", "submitted"
+T = TypeVar("T")
+
+
+class Interrupted(CoachError):
+    """A check, grade or submit cancelled by Ctrl-C: the session goes on."""
+
+
+def interruptible(action: Callable[[], T], what: str) -> T:
+    """Run `action` (a check or grade) in a thread; a Ctrl-C meanwhile cancels it at once,
+    its workers killed, and raises `Interrupted` here once the thread has unwound. Off the
+    main thread (no signals there) it just runs `action`."""
+    from coach.sandbox import Cancelled, allow_workers, cancel_all
+
+    if threading.current_thread() is not threading.main_thread():
+        return action()
+    outcome: dict[str, Any] = {}
+    cancelled = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            outcome["error"] = exc
+
+    def on_interrupt(_signum: int, _frame: Any) -> None:
+        cancelled.set()
+        cancel_all()
+
+    thread = threading.Thread(target=run, name=f"coach-{what}", daemon=True)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    wakeup = signal.set_wakeup_fd(-1)  # else the event loop sees this Ctrl-C at the next prompt
+    try:
+        thread.start()
+        while thread.is_alive():  # short waits: the signal may wake another thread,
+            thread.join(0.1)  # and its handler runs only when this one wakes
+    finally:
+        signal.set_wakeup_fd(wakeup)
+        signal.signal(signal.SIGINT, previous)
+        if cancelled.is_set():
+            thread.join()
+            allow_workers()
+    error = outcome.get("error")
+    if cancelled.is_set() or isinstance(error, Cancelled):
+        raise Interrupted(f"{what} cancelled (Ctrl-C); the session goes on")
+    if error is not None:
+        raise error
+    return outcome["value"]  # type: ignore[no-any-return]
+
 
 COMMANDS: dict[str, str] = {
     "check": "run the visible examples on your file (fast, no score)",
@@ -159,6 +207,7 @@ class Repl:
         self._print_lock = threading.RLock()
         self._digest = _digest(session.path)
         self._interrupts = 0
+        self._sigint: Any = None  # the SIGINT handler before the prompt's
         self.outcome: str | None = None
 
     # -- output
@@ -286,10 +335,12 @@ class Repl:
         digest = _digest(self.session.path)
         if digest is None or digest == self._digest or self.session.finished:
             return
+        from coach.sandbox import Cancelled
+
         self._digest = digest
         try:
             outcome = self.session.check()
-        except SessionError:
+        except (SessionError, Cancelled):
             return
         self.say(self._check_line(outcome, "saved → "), "green" if outcome.ok else "yellow")
         self._invalidate()
@@ -361,8 +412,11 @@ class Repl:
                 self._watcher.stop()
 
     def _install_signals(self) -> None:
-        """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves and leaves."""
+        """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves and leaves. A Ctrl-C
+        between prompts reaches the event loop (its wakeup fd): the next prompt takes it."""
         loop = asyncio.get_running_loop()
+        with contextlib.suppress(ValueError):  # not the main thread: no signals to handle
+            self._sigint = signal.signal(signal.SIGINT, lambda _signum, _frame: None)
         for sig in (getattr(signal, "SIGHUP", None), signal.SIGTERM):
             if sig is None:
                 continue
@@ -370,6 +424,8 @@ class Repl:
                 loop.add_signal_handler(sig, self._hang_up)
 
     def _remove_signals(self) -> None:
+        if self._sigint is not None:
+            signal.signal(signal.SIGINT, self._sigint)
         with contextlib.suppress(Exception):
             loop = asyncio.get_running_loop()
             for sig in (getattr(signal, "SIGHUP", None), signal.SIGTERM):
@@ -438,7 +494,7 @@ class Repl:
     def cmd_check(self, args: list[str]) -> None:
         from coach.problem_view import render_check
 
-        outcome = self.session.check()
+        outcome = interruptible(self.session.check, "check")
         self._digest = _digest(self.session.path)
         if outcome.error:
             self.say(f"check: {outcome.error}", "red")
@@ -458,7 +514,7 @@ class Repl:
         from coach.report import print_rich
 
         self.say("grading…", "dim")
-        report = self.session.grade()
+        report = interruptible(self.session.grade, "grade")
         with self._print_lock:
             print_rich(self.console, [report], session=True)
         if self.session.last_mistakes:
@@ -552,7 +608,7 @@ class Repl:
         from coach.report import print_rich
 
         self.say("submitting…" if not auto else "grading your submission…", "dim")
-        outcome = self.session.submit()
+        outcome = interruptible(self.session.submit, "submit")
         with self._print_lock:
             print_rich(self.console, [outcome.report], session=True)
         if outcome.penalty:
@@ -614,7 +670,12 @@ def run_repl(
             ask=ask,
             autosave_s=autosave_every(),
         )
-        outcome = asyncio.run(repl.run())
+        try:
+            outcome = asyncio.run(repl.run())
+        except KeyboardInterrupt:  # Ctrl-C outside the prompt and a grade: save, then leave
+            ignore_errors(session.pause)
+            repl.say("Interrupted: the session is saved; `coach resume` continues.", "bold")
+            return 130
     if outcome == _SUBMITTED:
         if session.is_mock:
             repl.followups()

@@ -19,7 +19,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +49,33 @@ LIBRARY_DIRS = {  # folders whose shared objects mean a banned library was loade
 }
 
 Role = Literal["candidate", "reference"]
+
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # workers with a process, for cancel_all
+_CANCELLED = threading.Event()
+
+
+class Cancelled(BaseException):
+    """Grading was cancelled (Ctrl-C in a session): no worker may start until it is reset.
+    A BaseException, as KeyboardInterrupt: no `except Exception` of a probe swallows it."""
+
+
+def cancel_all() -> None:
+    """Cancel every grade of this process at once, from any thread: each worker's processes
+    are killed (the thread using it sees it die) and no worker starts again until
+    `allow_workers()`."""
+    _CANCELLED.set()
+    for worker in list(_LIVE):
+        worker.interrupt()
+
+
+def cancelling() -> bool:
+    """Whether a cancel is under way: what a grade returns now is not to be trusted."""
+    return _CANCELLED.is_set()
+
+
+def allow_workers() -> None:
+    """Workers may start again (after a cancelled grade has unwound)."""
+    _CANCELLED.clear()
 
 
 class CallFailed(Exception):
@@ -218,6 +247,8 @@ class Worker:
         """Spawn the process now (it imports numpy while the caller does other work)."""
         if self.proc is not None:
             return
+        if _CANCELLED.is_set():
+            raise Cancelled()
         cmd = [sys.executable, "-I", "-B", "-c", BOOT.format(root=str(PACKAGE_DIR.parent))]
         if self.sandbox == "bwrap":
             cmd = [*self._bwrap(), "--", *cmd]
@@ -242,6 +273,19 @@ class Worker:
         )
         self.loaded = False
         self._incarnation_total = 0
+        _LIVE.add(self)
+
+    def interrupt(self) -> None:
+        """Kill the worker's processes now, from any thread; the call waiting on it fails as
+        if the worker had died, and that thread cleans up (`kill`)."""
+        proc = self.proc
+        if proc is None:
+            return
+        for end in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
+            try:
+                end()
+            except OSError:
+                pass
 
     def _bwrap(self) -> list[str]:
         """No network, a writable scratch folder, its own pids, no capabilities (bwrap run

@@ -347,6 +347,7 @@ class Session:
                 outcome = CheckOutcome(run_examples(self.spec, self.path))
             except CoachError as exc:
                 outcome = CheckOutcome([], error=str(exc))
+            _raise_if_cancelled()
             self.last_result = f"check {outcome.summary}"
             self.last_ok = outcome.ok
             self.last_report = None
@@ -384,6 +385,7 @@ class Session:
 
         check_file(self.path)
         report = grade_files([self.path], problem=self.spec.id)[0]
+        _raise_if_cancelled()
         report.time_used_s = self.elapsed()
         report.time_limit_s = self.limit_s
         return report
@@ -572,6 +574,14 @@ class Session:
 
     def _record_followup(self, question: str, chosen: str, correct: bool) -> None:
         self.store.record_followup(self.id, question, chosen, correct)
+
+
+def _raise_if_cancelled() -> None:
+    """A grade cancelled (Ctrl-C) may still end with a report of dead workers: not kept."""
+    from coach.sandbox import Cancelled, cancelling
+
+    if cancelling():
+        raise Cancelled()
 
 
 LETTERS = "abcdefghij"

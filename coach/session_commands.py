@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from coach.session import Session
     from coach.specs import Bank, ProblemSpec
-    from coach.store import Store
+    from coach.store import SessionRow, Store
 
 
 def _console() -> Console:
@@ -65,7 +65,8 @@ def _intro(console: Console, session: Session, resumed: bool = False) -> None:
         where = f"{remaining_text(left)} left" if left > 0 else f"overtime {remaining_text(left)}"
         console.print(
             f"[bold]{kind} resumed[/]: {escape(s.spec.title)} — {clock_text(s.elapsed())} used "
-            f"of {clock_text(s.limit_s)}, {where}; hints used: {s.hints_used}."
+            f"of {clock_text(s.limit_s)}, {where}; hints used: {s.hints_used}; "
+            f"phase: {escape(s.phase().title)}."
         )
     else:
         console.print(f"[bold]{kind}[/]: {escape(s.spec.title)} — {minutes_text(s.minutes)}.")
@@ -132,6 +133,14 @@ def start(
     _check_minutes(minutes)
     console = _console()
     spec = _resolve(_bank(), problem)
+    folder = directory or Path.cwd()
+    store = _store()
+    earlier = store.unfinished_on((folder / f"{spec.id}.py").resolve(), "practice")
+    if earlier is not None:
+        if not fresh and _wants_resume(console, earlier):
+            return _continue(earlier, spec, store, console, watch)
+        store.abandon(earlier.id)
+        console.print(f"[dim]Session {earlier.id} on that file is marked abandoned.[/]")
     session = _open(
         spec,
         (directory or Path.cwd()),
@@ -143,8 +152,13 @@ def start(
     return _run(session, console, watch)
 
 
-def mock(problem: str | None = None, minutes: float = 45.0, watch: bool = True) -> int:
-    """`coach mock [PROBLEM] [--minutes 45] [--no-watch]`: without PROBLEM, one drawn by
+def mock(
+    problem: str | None = None,
+    minutes: float = 45.0,
+    watch: bool = True,
+    directory: Path | None = None,
+) -> int:
+    """`coach mock [PROBLEM] [--dir DIR] [--minutes 45] [--no-watch]`: without PROBLEM, one drawn by
     interview frequency and your weak spots. A mock starts from the starter: an earlier
     file of the same name is kept as a timestamped backup."""
     _check_minutes(minutes)
@@ -156,13 +170,15 @@ def mock(problem: str | None = None, minutes: float = 45.0, watch: bool = True) 
         console.print(f"Your interviewer picked: [bold]{spec.title}[/] ({spec.id}).")
     else:
         spec = _resolve(bank, problem)
-    session = _open(spec, Path.cwd(), mode="mock", minutes=minutes, fresh=True, console=console)
+    session = _open(
+        spec, directory or Path.cwd(), mode="mock", minutes=minutes, fresh=True, console=console
+    )
     return _run(session, console, watch)
 
 
-def resume() -> int:
-    """`coach resume`: the last unfinished session, with the time it had left."""
-    from coach.session import Session, write_starter
+def resume(watch: bool = True) -> int:
+    """`coach resume [--no-watch]`: the last unfinished session, with the time it had left."""
+    from coach.session import write_starter
 
     console = _console()
     store = _store()
@@ -174,9 +190,36 @@ def resume() -> int:
     if not path.exists():
         write_starter(spec, path)
         console.print(f"[yellow]{path} was gone: wrote the starter there again.[/]")
+    return _continue(row, spec, store, console, watch)
+
+
+def _continue(
+    row: SessionRow, spec: ProblemSpec, store: Store, console: Console, watch: bool
+) -> int:
+    from coach.session import Session
+
     session = Session.resume(row, spec, store=store)
     _intro(console, session, resumed=True)
-    return _run(session, console, watch=True)
+    return _run(session, console, watch)
+
+
+def _wants_resume(console: Console, row: SessionRow) -> bool:
+    """Ask whether to resume the unfinished session on the file (yes when no one can answer)."""
+    import sys
+
+    from coach.phases import clock_text
+
+    console.print(
+        f"An unfinished session ({row.id}, {clock_text(row.elapsed_s)} used) is on this file."
+    )
+    if not sys.stdin.isatty():
+        console.print("Resuming it (`--fresh` starts anew).")
+        return True
+    try:
+        answer = input("Resume it? [Y/n] (n starts a new session on the file as it is) ")
+    except EOFError:
+        return True
+    return answer.strip().lower() not in ("n", "no")
 
 
 def show_solution(problem: str, force: bool = False) -> int:

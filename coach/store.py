@@ -418,6 +418,27 @@ class Store:
         return SessionRow(**dict(row)) if row is not None else None
 
     @_guarded
+    def unfinished_on(self, file: str | Path, mode: str) -> SessionRow | None:
+        """The latest active or paused session of `mode` on `file`."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT * FROM sessions WHERE status IN ('active', 'paused') AND file = ? "
+                "AND mode = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+                (str(file), mode),
+            ).fetchone()
+        return SessionRow(**dict(row)) if row is not None else None
+
+    def abandon(self, session_id: int) -> SessionRow:
+        """Mark an unfinished session abandoned (kept in the history, never resumed)."""
+        row = self.session(session_id)
+        if not row.unfinished:
+            raise CoachError(
+                f"session {session_id} is {row.status}: only an unfinished one can be abandoned"
+            )
+        self.save_session(session_id, status="abandoned")
+        return self.session(session_id)
+
+    @_guarded
     def sessions(self, limit: int = 50) -> list[SessionRow]:
         """The newest sessions first."""
         with self._lock:

@@ -170,7 +170,14 @@ def test_check_runs_visible_examples(tmp_path: Path, ascent: Path) -> None:
     good = run_coach("check", str(REFERENCE))
     assert good.returncode == 0 and "3/3 examples pass" in good.stdout
     bad = run_coach("check", str(ascent))
-    assert bad.returncode == 0 and "✗" in bad.stdout
+    assert bad.returncode == 1 and "✗" in bad.stdout  # a failing example fails the command
+
+
+def test_version() -> None:
+    from coach import __version__
+
+    shown = run_coach("--version")
+    assert shown.returncode == 0 and shown.stdout.strip() == f"coach {__version__}"
 
 
 def test_check_names_the_example_its_line_and_the_line_of_the_file(tmp_path: Path) -> None:

@@ -362,6 +362,110 @@ def test_the_toolbar_keeps_check_and_grade_in_60_columns(folder: Path, env: dict
     term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ check 0/3 ✗")
     term.child.sendline("grade")
     term.expect_text(r"logistic_regression │ \d\d:\d\d left │ hints 0 │ grade \d+(\.\d+)? ✗")
+
+
+HANGING_FIT = """# coach: logistic_regression
+import numpy as np
+
+
+class LogisticRegression:
+    def __init__(self, learning_rate=0.1, n_iters=1000):
+        self.learning_rate, self.n_iters = learning_rate, n_iters
+
+    def fit(self, X, y):
+        while True:  # never returns: a grade of this file takes many seconds
+            pass
+
+    def predict_proba(self, X):
+        return np.full(len(X), 0.5)
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started, directly or not, by `pid` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def raw_mode(term: Terminal) -> bool:
+    """Whether the terminal is in raw mode, as prompt-toolkit sets it while it reads a line."""
+    import termios
+
+    return not termios.tcgetattr(term.child.child_fd)[3] & termios.ICANON
+
+
+def wait_until(ready: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, f"not {what} within {timeout} s"
+        time.sleep(0.05)
+
+
+def test_ctrl_c_cancels_a_grade_and_the_session_goes_on(folder: Path, env: dict[str, str]) -> None:
+    (folder / "logistic_regression.py").write_text(HANGING_FIT)
+    term = Terminal(["start", "logistic", "--no-watch"], folder, env)
+    term.expect(PROMPT)
+    term.child.sendline("grade")
+    term.expect("grading")
+    # the grade runs once its workers are up (the Ctrl-C handler is set before they start)
+    wait_until(lambda: bool(descendants(term.child.pid)), "grading")
+    term.child.sendintr()
+    term.expect(r"grade cancelled \(Ctrl-C\)", timeout=20)  # the grade alone takes longer
+    wait_until(lambda: raw_mode(term), "back at the prompt")
+    left = {
+        pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in descendants(term.child.pid)
+    }
+    assert left == {}  # every worker killed
+    assert "/ 100" not in plain(term.seen)  # no report of the dead workers
+    term.command("time", "used of")  # the session goes on
+    for answer in ("Ctrl-C again", "coach resume"):  # at the prompt: asks, then quits
+        wait_until(lambda: raw_mode(term), "at the prompt")  # Ctrl-C is a key there
+        term.child.sendintr()
+        term.expect(answer)
+    assert term.finish() == 0
+    assert "Traceback" not in term.seen
+    row = store_row(env)
+    assert row.status == "paused"
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
+        kinds = [k for (k,) in store.db.execute("SELECT kind FROM attempts")]
+    assert "grade" not in kinds
+
+
+def test_mock_in_a_folder_then_resume_without_watch_shows_its_phase(
+    folder: Path, env: dict[str, str]
+) -> None:
+    elsewhere = folder / "interviews"
+    elsewhere.mkdir()
+    term = Terminal(["mock", "logistic", "--dir", str(elsewhere), "--no-watch"], folder, env)
+    term.expect(PROMPT)
+    term.child.sendline("quit")
+    term.expect("coach resume")
+    assert term.finish() == 0
+    assert (elsewhere / "logistic_regression_mock.py").exists()
+    assert not list(folder.glob("*.py"))
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:  # 30 of 45 minutes used
+        store.save_session(store.sessions(1)[0].id, elapsed_s=30 * 60.0)
+
+    term = Terminal(["resume", "--no-watch"], folder, env)
+    term.expect(r"Mock interview resumed.*30:00 used of 45:00.*phase: (\w[\w &]*)")
+    assert term.child.match.group(1) != "clarify & design"
+    term.command("help", "Tab completes")
+    assert "Saving your file runs check" not in term.seen  # no watch mode
     term.child.sendline("quit")
     term.expect("coach resume")
     assert term.finish() == 0
@@ -381,3 +485,36 @@ def test_start_into_a_practice_folder_and_leave_with_ctrl_d(
     term.expect("coach resume")
     assert term.finish() == 0
     assert store_row(env).status == "paused"
+
+
+def test_start_on_a_paused_file_offers_to_resume_and_history_can_abandon(
+    folder: Path, env: dict[str, str]
+) -> None:
+    def start_then_quit(answer: str | None, expect: str) -> None:
+        term = Terminal(["start", "logistic", "--no-watch"], folder, env)
+        if answer is not None:
+            term.expect(r"Resume it\? \[Y/n\]")
+            term.child.sendline(answer)
+        term.expect(expect)
+        term.expect(PROMPT)
+        term.child.sendline("quit")
+        term.expect("coach resume")
+        assert term.finish() == 0
+
+    start_then_quit(None, "Practice session")
+    text = (folder / "logistic_regression.py").read_text()
+    start_then_quit("y", "Practice session resumed")
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
+        assert [row.status for row in store.sessions()] == ["paused"]  # no pile of rows
+    start_then_quit("n", "marked abandoned")
+    assert (folder / "logistic_regression.py").read_text() == text  # the file as it was
+    with Store(Path(env["COACH_HOME"]) / "coach.db") as store:
+        assert [row.status for row in store.sessions()] == ["paused", "abandoned"]
+        newest = store.sessions()[0].id
+    history = coach("history", cwd=folder, env=env)
+    assert "--abandon ID" in history.stdout and str(folder.name) in history.stdout
+    assert coach("history", "--abandon", str(newest), cwd=folder, env=env).returncode == 0
+    again = coach("history", "--abandon", str(newest), cwd=folder, env=env)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert again.stderr.count("\n") == 1
+    assert store_row(env).status == "abandoned"
