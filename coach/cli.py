@@ -375,8 +375,15 @@ def _problem_title(problem: str) -> str:
 
 
 @app.command()
-def stats(problems: ProblemsDir = None, override: Override = False) -> None:
-    """Best and last score per problem, most frequent mistakes, trend, what to try next."""
+def stats(
+    problems: ProblemsDir = None,
+    override: Override = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Count `coach grade` runs outside sessions too.")
+    ] = False,
+) -> None:
+    """Best and last score per problem, most frequent mistakes, trend, what to try next:
+    over the sessions `coach history` lists (with --all, ad-hoc grades too)."""
     from coach.history_view import render_stats
     from coach.store import Store
 
@@ -384,6 +391,7 @@ def stats(problems: ProblemsDir = None, override: Override = False) -> None:
     _left_out(bank)
     frequency = {s.id: s.frequency for s in bank.specs.values()}
     with Store() as store:
+        store.adhoc = every
         render_stats(_console(), store, frequency)
 
 

@@ -242,10 +242,21 @@ def render_stats(console: Console, store: Store, problem_frequency: Mapping[str,
     from rich.text import Text
 
     scores = store.best_and_last()
-    if not scores and not store.sessions(limit=1):
+    adhoc = (0, 0) if store.adhoc else store.adhoc_count()
+    if not scores and not store.sessions(limit=1) and not adhoc[0]:
         console.print(EMPTY_HISTORY)
         return
     width = console.width
+    if adhoc[0]:  # `coach grade` outside sessions: shown apart, counted on request
+        files, problems = adhoc
+        said = (
+            f"{files} file{'s' if files != 1 else ''} on {problems} "
+            f"problem{'s' if problems != 1 else ''} graded with `coach grade` outside "
+            "sessions are not counted here; `coach stats --all` counts them."
+        )
+        segments = [Text("Outside sessions:", style="bold"), *map(Text, said.split())]
+        console.print(_packed(segments, width, gap=1), no_wrap=True, overflow="fold")
+        console.print()
 
     if scores:
         order = sorted(scores, key=lambda p: (problem_frequency.get(p, math.inf), p))

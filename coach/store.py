@@ -165,6 +165,13 @@ def m003_session_events(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX session_events_session ON session_events (session_id, id)")
 
 
+@migration
+def m004_attempt_content(db: sqlite3.Connection) -> None:
+    """A hash of the graded file's bytes: grading one file again (in another format, say)
+    outside a session is the same attempt, counted once."""
+    db.execute("ALTER TABLE attempts ADD COLUMN content_hash TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -283,6 +290,7 @@ class Store:
     def __init__(self, path: Path | None = None, *, busy_timeout_ms: int = 2000) -> None:
         self.path = Path(path) if path is not None else home_dir() / DB_NAME
         self.busy_timeout_ms = busy_timeout_ms
+        self.adhoc = True  # statistics count `coach grade` runs outside sessions too
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._open()
@@ -534,10 +542,20 @@ class Store:
         if kind not in ATTEMPT_KINDS:
             raise ValueError(f"unknown attempt kind {kind!r}")
         score = report.score if _finite(report.score) else None
+        content = _content_hash(report.file)
         with self._write() as db:
+            if kind == "grade" and session_id is None and content is not None:
+                again = db.execute(  # the same file graded again outside a session
+                    "SELECT id FROM attempts WHERE session_id IS NULL AND kind = 'grade' "
+                    "AND problem = ? AND content_hash = ?",
+                    (report.problem, content),
+                ).fetchone()
+                if again is not None:
+                    return int(again["id"])
             cursor = db.execute(
                 "INSERT INTO attempts (session_id, problem, file, kind, score, verdict, "
-                "created_at, duration_s, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, duration_s, report_json, content_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     report.problem,
@@ -548,6 +566,7 @@ class Store:
                     _now(),
                     float(report.duration_s) if _finite(report.duration_s) else 0.0,
                     json.dumps(report.to_json(), default=str),
+                    content,
                 ),
             )
             attempt_id = int(cursor.lastrowid or 0)
@@ -583,13 +602,30 @@ class Store:
 
     # -- statistics
 
+    def _counted(self, table: str = "") -> str:
+        """The attempts statistics count: scored grades and submissions; with `adhoc`
+        off, only those made in sessions (as `coach history` lists them)."""
+        a = f"{table}." if table else ""
+        clause = f"{a}kind IN ('grade', 'submit') AND {a}score IS NOT NULL"
+        return clause if self.adhoc else f"{clause} AND {a}session_id IS NOT NULL"
+
+    @_guarded
+    def adhoc_count(self) -> tuple[int, int]:
+        """(files, problems) graded by `coach grade` outside any session."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT COUNT(*) AS files, COUNT(DISTINCT problem) AS problems FROM attempts "
+                "WHERE session_id IS NULL AND kind = 'grade' AND score IS NOT NULL"
+            ).fetchone()
+        return int(row["files"]), int(row["problems"])
+
     @_guarded
     def best_and_last(self) -> dict[str, tuple[float, float]]:
         """problem -> (best score, last score) over graded and submitted attempts."""
         with self._lock:
             rows = self.db.execute(
                 "SELECT problem, score FROM attempts "
-                "WHERE kind IN ('grade', 'submit') AND score IS NOT NULL "
+                f"WHERE {self._counted()} "
                 "ORDER BY created_at, id"
             ).fetchall()
         result: dict[str, tuple[float, float]] = {}
@@ -609,7 +645,7 @@ class Store:
             rows = self.db.execute(
                 "SELECT p.mistake AS mistake, COUNT(DISTINCT p.attempt_id) AS n "
                 "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
-                "WHERE a.kind IN ('grade', 'submit') AND p.mistake IS NOT NULL "
+                f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
                 "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
                 "GROUP BY p.mistake ORDER BY n DESC, MAX(a.id) DESC, p.mistake LIMIT ?",
                 (limit,),
@@ -622,7 +658,7 @@ class Store:
         with self._lock:
             rows = self.db.execute(
                 "SELECT created_at, score FROM attempts "
-                "WHERE kind IN ('grade', 'submit') AND score IS NOT NULL "
+                f"WHERE {self._counted()} "
                 "ORDER BY created_at DESC, id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -634,7 +670,7 @@ class Store:
         with self._lock:
             rows = self.db.execute(
                 "SELECT problem, score FROM attempts "
-                "WHERE kind IN ('grade', 'submit') AND score IS NOT NULL "
+                f"WHERE {self._counted()} "
                 "ORDER BY created_at, id"
             ).fetchall()
         trends: dict[str, list[float]] = {}
@@ -650,7 +686,7 @@ class Store:
                 "SELECT a.problem AS problem, p.mistake AS mistake, "
                 "COUNT(DISTINCT p.attempt_id) AS n "
                 "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
-                "WHERE a.kind IN ('grade', 'submit') AND p.mistake IS NOT NULL "
+                f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
                 "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
                 "GROUP BY a.problem, p.mistake"
             ).fetchall()
@@ -667,7 +703,7 @@ class Store:
                 "SELECT a.problem AS problem, p.mistake AS mistake "
                 "FROM attempts a JOIN probe_results p ON p.attempt_id = a.id "
                 "WHERE a.id IN (SELECT MAX(id) FROM attempts "
-                "  WHERE kind IN ('grade', 'submit') AND score IS NOT NULL GROUP BY problem) "
+                f"  WHERE {self._counted()} GROUP BY problem) "
                 "AND p.mistake IS NOT NULL AND p.mistake != '' "
                 "AND p.status IN ('fail', 'error', 'timeout')"
             ).fetchall()
@@ -772,6 +808,16 @@ class Store:
         weights = self.mock_weights(problem_frequency)
         problems = sorted(weights, key=lambda p: (problem_frequency[p], p))
         return rng.choices(problems, weights=[weights[p] for p in problems])[0]
+
+
+def _content_hash(file: str | Path) -> str | None:
+    """SHA-256 of the file's bytes; None when it cannot be read (any more)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _finite(value: Any) -> bool:

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import run_coach
+from conftest import ROOT, run_coach
 from rich.console import Console
 
 from coach import store as store_module
@@ -128,6 +128,7 @@ def test_fresh_database_has_every_table_and_version(tmp_path: Path) -> None:
         "created_at",
         "duration_s",
         "report_json",
+        "content_hash",
     ]
     assert set(columns(path, "probe_results")) >= {
         "attempt_id",
@@ -501,6 +502,42 @@ def test_coach_stats_keeps_to_columns(coach_home: Path, width: int) -> None:
     with Store(coach_home / "coach.db") as db:
         seed_history(db)
     env = {**os.environ, "COLUMNS": str(width), "LINES": "40", "NO_COLOR": "1"}
-    done = run_coach("stats", env=env)
+    done = run_coach("stats", "--all", env=env)  # the seeded grades are outside sessions
     assert done.returncode == 0, done.stderr
     assert_whole(done.stdout, width)
+    apart = run_coach("stats", env=env)
+    assert "Outside sessions" in apart.stdout
+    assert all(len(line) <= width for line in apart.stdout.splitlines())
+
+
+def test_grading_one_file_again_outside_a_session_counts_once(tmp_path: Path) -> None:
+    graded = tmp_path / "knn.py"
+    graded.write_text("# coach: knn\n")
+    again = report("knn", 80, {"axis": "wrong-axis"})
+    again.file = str(graded)
+    with Store(tmp_path / "coach.db") as db:
+        first = db.record_attempt(again)
+        assert db.record_attempt(again) == first  # e.g. the same file in another format
+        graded.write_text("# coach: knn\n# changed\n")
+        assert db.record_attempt(again) != first  # a changed file is a new attempt
+        session = db.start_session("knn", "practice", graded, 30)
+        db.record_attempt(again, session_id=session)
+        db.record_attempt(again, session_id=session)  # in a session every grade counts
+        assert db.adhoc_count() == (2, 1)
+        assert db.mistake_counts() == [("wrong-axis", 4)]
+        db.adhoc = False  # as `coach stats` counts by default: what `coach history` lists
+        assert db.mistake_counts() == [("wrong-axis", 2)]
+        assert db.best_and_last() == {"knn": (80, 80)}
+
+
+def test_stats_shows_ad_hoc_grades_apart_and_counts_them_with_all(tmp_path: Path) -> None:
+    mine = tmp_path / "knn.py"
+    mine.write_text((ROOT / "reference_solutions" / "knn.py").read_text())
+    for fmt in ("json", "csv"):  # one file graded twice: one attempt
+        assert run_coach("grade", str(mine), "--format", fmt).returncode == 0
+    apart = run_coach("stats", env={**os.environ, "COLUMNS": "80"})
+    assert "Outside sessions: 1 file on 1 problem" in apart.stdout
+    assert "knn " not in apart.stdout  # not counted in the table
+    counted = run_coach("stats", "--all", env={**os.environ, "COLUMNS": "80"})
+    assert "Outside sessions" not in counted.stdout
+    assert "knn " in counted.stdout and "over 2 graded" not in counted.stdout
