@@ -192,7 +192,7 @@ def test_check_names_the_example_its_line_and_the_line_of_the_file(tmp_path: Pat
         if "NotImplementedError" in line and "fit" not in line
     )
     done = run_coach("check", str(starter), env={**os.environ, "COLUMNS": "100"})
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # a visible example failed
     out = done.stdout
     assert f"✗ Example 1: {spec.examples[0].title}" in out
     assert "model.fit(X, y)" in out  # the line of the example it ran
