@@ -449,10 +449,9 @@ class Store:
     @_guarded
     def sessions(self, limit: int = 50) -> list[SessionRow]:
         """The newest sessions first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
-            ).fetchall()
+        rows = self._rows(
+            "SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
+        )
         return [SessionRow(**dict(row)) for row in rows]
 
     @_guarded
@@ -467,12 +466,11 @@ class Store:
     @_guarded
     def followups(self, session_id: int) -> list[tuple[str, str, bool]]:
         """(question, chosen, correct) for a session's follow-up answers, in order."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT question, chosen, correct FROM followup_answers WHERE session_id = ? "
-                "ORDER BY id",
-                (session_id,),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT question, chosen, correct FROM followup_answers WHERE session_id = ? "
+            "ORDER BY id",
+            (session_id,),
+        )
         return [(row["question"], row["chosen"], bool(row["correct"])) for row in rows]
 
     # -- session events
@@ -500,37 +498,23 @@ class Store:
     @_guarded
     def events(self, session_id: int) -> list[SessionEvent]:
         """A session's events in the order they happened."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT at_s, kind, detail FROM session_events WHERE session_id = ? ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        events = []
-        for row in rows:
-            try:
-                detail = json.loads(row["detail"])
-            except ValueError:
-                detail = {}
-            events.append(SessionEvent(float(row["at_s"]), row["kind"], detail))
-        return events
+        rows = self._rows(
+            "SELECT at_s, kind, detail FROM session_events WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        )
+        return [
+            SessionEvent(float(row["at_s"]), row["kind"], _json_object(row["detail"]))
+            for row in rows
+        ]
 
     @_guarded
     def session_attempts(self, session_id: int) -> list[tuple[str, str, dict[str, Any]]]:
         """(kind, created_at, JSON report) of a session's attempts, oldest first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT kind, created_at, report_json FROM attempts WHERE session_id = ? "
-                "ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        out = []
-        for row in rows:
-            try:
-                report = json.loads(row["report_json"])
-            except ValueError:
-                report = {}
-            out.append((row["kind"], row["created_at"], report if isinstance(report, dict) else {}))
-        return out
+        rows = self._rows(
+            "SELECT kind, created_at, report_json FROM attempts WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        )
+        return [(row["kind"], row["created_at"], _json_object(row["report_json"])) for row in rows]
 
     # -- attempts
 
@@ -602,6 +586,11 @@ class Store:
 
     # -- statistics
 
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """The rows a query selects, read under the lock."""
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
     def _counted(self, table: str = "") -> str:
         """The attempts statistics count: scored grades and submissions; with `adhoc`
         off, only those made in sessions (as `coach history` lists them)."""
@@ -622,12 +611,9 @@ class Store:
     @_guarded
     def best_and_last(self) -> dict[str, tuple[float, float]]:
         """problem -> (best score, last score) over graded and submitted attempts."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT problem, score FROM attempts "
-                f"WHERE {self._counted()} "
-                "ORDER BY created_at, id"
-            ).fetchall()
+        rows = self._rows(
+            f"SELECT problem, score FROM attempts WHERE {self._counted()} ORDER BY created_at, id"
+        )
         result: dict[str, tuple[float, float]] = {}
         for row in rows:
             best = result.get(row["problem"], (row["score"], row["score"]))[0]
@@ -641,38 +627,33 @@ class Store:
     @_guarded
     def mistake_counts(self, limit: int = 10) -> list[tuple[str, int]]:
         """The most cited mistakes: (mistake id, number of attempts citing it), most first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT p.mistake AS mistake, COUNT(DISTINCT p.attempt_id) AS n "
-                "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
-                f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
-                "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
-                "GROUP BY p.mistake ORDER BY n DESC, MAX(a.id) DESC, p.mistake LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT p.mistake AS mistake, COUNT(DISTINCT p.attempt_id) AS n "
+            "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
+            f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
+            "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
+            "GROUP BY p.mistake ORDER BY n DESC, MAX(a.id) DESC, p.mistake LIMIT ?",
+            (limit,),
+        )
         return [(row["mistake"], int(row["n"])) for row in rows]
 
     @_guarded
     def score_trend(self, limit: int = 20) -> list[tuple[str, float]]:
         """(created_at, score) of the last `limit` scored attempts, oldest first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT created_at, score FROM attempts "
-                f"WHERE {self._counted()} "
-                "ORDER BY created_at DESC, id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT created_at, score FROM attempts "
+            f"WHERE {self._counted()} "
+            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
         return [(row["created_at"], float(row["score"])) for row in reversed(rows)]
 
     @_guarded
     def problem_trends(self, limit: int = 10) -> dict[str, list[float]]:
         """problem -> its last `limit` scores (graded and submitted attempts), oldest first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT problem, score FROM attempts "
-                f"WHERE {self._counted()} "
-                "ORDER BY created_at, id"
-            ).fetchall()
+        rows = self._rows(
+            f"SELECT problem, score FROM attempts WHERE {self._counted()} ORDER BY created_at, id"
+        )
         trends: dict[str, list[float]] = {}
         for row in rows:
             trends.setdefault(row["problem"], []).append(float(row["score"]))
@@ -681,15 +662,14 @@ class Store:
     @_guarded
     def _problem_mistakes(self) -> dict[str, dict[str, int]]:
         """problem -> mistake -> number of scored attempts on it citing that mistake."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT a.problem AS problem, p.mistake AS mistake, "
-                "COUNT(DISTINCT p.attempt_id) AS n "
-                "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
-                f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
-                "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
-                "GROUP BY a.problem, p.mistake"
-            ).fetchall()
+        rows = self._rows(
+            "SELECT a.problem AS problem, p.mistake AS mistake, "
+            "COUNT(DISTINCT p.attempt_id) AS n "
+            "FROM probe_results p JOIN attempts a ON a.id = p.attempt_id "
+            f"WHERE {self._counted('a')} AND p.mistake IS NOT NULL "
+            "AND p.mistake != '' AND p.status IN ('fail', 'error', 'timeout') "
+            "GROUP BY a.problem, p.mistake"
+        )
         result: dict[str, dict[str, int]] = {}
         for row in rows:
             result.setdefault(row["problem"], {})[row["mistake"]] = int(row["n"])
@@ -698,15 +678,14 @@ class Store:
     @_guarded
     def _last_attempt_mistakes(self) -> dict[str, set[str]]:
         """problem -> the mistakes its latest scored attempt cited."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT a.problem AS problem, p.mistake AS mistake "
-                "FROM attempts a JOIN probe_results p ON p.attempt_id = a.id "
-                "WHERE a.id IN (SELECT MAX(id) FROM attempts "
-                f"  WHERE {self._counted()} GROUP BY problem) "
-                "AND p.mistake IS NOT NULL AND p.mistake != '' "
-                "AND p.status IN ('fail', 'error', 'timeout')"
-            ).fetchall()
+        rows = self._rows(
+            "SELECT a.problem AS problem, p.mistake AS mistake "
+            "FROM attempts a JOIN probe_results p ON p.attempt_id = a.id "
+            "WHERE a.id IN (SELECT MAX(id) FROM attempts "
+            f"  WHERE {self._counted()} GROUP BY problem) "
+            "AND p.mistake IS NOT NULL AND p.mistake != '' "
+            "AND p.status IN ('fail', 'error', 'timeout')"
+        )
         result: dict[str, set[str]] = {}
         for row in rows:
             result.setdefault(row["problem"], set()).add(row["mistake"])
@@ -808,6 +787,15 @@ class Store:
         weights = self.mock_weights(problem_frequency)
         problems = sorted(weights, key=lambda p: (problem_frequency[p], p))
         return rng.choices(problems, weights=[weights[p] for p in problems])[0]
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """A stored JSON object; {} for anything else (a row written by a broken version)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _content_hash(file: str | Path) -> str | None:
