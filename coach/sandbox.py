@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -361,10 +361,7 @@ class Worker:
     def paused(self) -> Iterator[None]:
         """Every process of this worker stopped (SIGSTOP) for the block: while the other
         program is timed, nothing the candidate left running can take its CPU."""
-        stopped = self._signal_tree(signal.SIGSTOP)
-        deadline = time.monotonic() + 0.2
-        while time.monotonic() < deadline and not all(process_state(p) in "tTZX" for p in stopped):
-            time.sleep(0.001)  # a signal lands within moments; wait until it has
+        _wait_stopped(self._signal_tree(signal.SIGSTOP), time.monotonic() + 0.2)
         try:
             yield
         finally:
@@ -392,31 +389,16 @@ class Worker:
             new = set(_process_tree(self.proc.pid)) - stopped
             if not new or time.monotonic() > deadline + 1.0:  # a bound if forks outrun this
                 break
-            for pid in new:
-                try:
-                    os.kill(pid, signal.SIGSTOP)
-                except OSError:
-                    pass
+            _signal(new, signal.SIGSTOP)
             stopped |= new
-            while time.monotonic() < deadline and not all(process_state(p) in "tTZX" for p in new):
-                time.sleep(0.001)  # a signal lands within moments; wait until it has
-        ended = _process_tree(self.proc.pid)  # stopped, it holds still: no pid reused
-        for pid in ended:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        return len(ended)
+            _wait_stopped(new, deadline)
+        return len(self._signal_tree(signal.SIGKILL))  # stopped, the tree holds still
 
     def _signal_tree(self, sig: int) -> list[int]:
         if self.proc is None:
             return []
         found = _process_tree(self.proc.pid)
-        for pid in found:
-            try:
-                os.kill(pid, sig)
-            except OSError:
-                pass
+        _signal(found, sig)
         return found
 
     # -- evidence from outside ----------------------------------------------------------
@@ -615,6 +597,22 @@ def _death(code: int | None, exc: BaseException) -> str:
             name = f"signal {-code}"
         return f"the worker was killed by {name}"
     return f"the process exited with status {code} (os._exit or a crash)"
+
+
+def _signal(pids: Iterable[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass  # gone already
+
+
+def _wait_stopped(pids: Iterable[int], deadline: float) -> None:
+    """Until `deadline`, wait for the stopped processes to be stopped: a signal lands within
+    moments, and a process that is stopped cannot fork or take CPU."""
+    pids = list(pids)
+    while time.monotonic() < deadline and not all(process_state(p) in "tTZX" for p in pids):
+        time.sleep(0.001)
 
 
 def _process_tree(root: int) -> list[int]:
