@@ -90,11 +90,10 @@ def grade_files(
         if watcher is not None:
             watcher.started(i, files[i])
         spec, reason = specs[i], reasons[i]
-        if reason is not None or candidate is None:
-            assert reason is not None  # a usable file always has its worker
+        if reason is not None:
             report = unusable_report(files[i], reason.reason, spec, reason.mistake)
-        else:
-            assert spec is not None  # only an unusable file may have no problem
+        else:  # a usable file has its problem and its worker
+            assert spec is not None and candidate is not None
             reference = references.take(spec.reference_solution)
             probing = partial(watcher.probing, i) if watcher is not None else None
             try:

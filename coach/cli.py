@@ -228,16 +228,21 @@ def _emit(reports, fmt: Format, output: Path | None) -> None:  # type: ignore[no
     if fmt is Format.rich and output is None:
         report.print_rich(_console(), reports)
         return
-    text = report.render(reports, fmt.value)
+    what = f"{len(reports)} report{'s' if len(reports) != 1 else ''} ({fmt.value})"
+    _write(report.render(reports, fmt.value), output, what)
+
+
+def _write(text: str, output: Path | None, what: str) -> None:
+    """`text` (ending in a newline) to stdout, or to `output` with a line saying so."""
+    text = text if text.endswith("\n") else text + "\n"
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
         return
     try:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CoachError(f"cannot write {output}: {exc.strerror}") from None
-    what = f"{len(reports)} report{'s' if len(reports) != 1 else ''}"
-    print(f"coach: wrote {what} ({fmt.value}) to {output}", file=sys.stderr)
+    print(f"coach: wrote {what} to {output}", file=sys.stderr)
 
 
 @app.command()
@@ -355,15 +360,7 @@ def _show_debrief(session_id: int, fmt: DebriefFormat | None, output: Path | Non
     if fmt is not DebriefFormat.markdown:
         render_rich(_console(), debrief)
         return
-    text = render_markdown(debrief)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CoachError(f"cannot write {output}: {exc.strerror}") from None
-    print(f"coach: wrote the debrief of session {session_id} to {output}", file=sys.stderr)
+    _write(render_markdown(debrief), output, f"the debrief of session {session_id}")
 
 
 def _problem_title(problem: str) -> str:
